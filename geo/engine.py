@@ -1,0 +1,119 @@
+"""Engine setup per dialect: the only place that knows SpatiaLite from PostGIS at connect time.
+
+SpatiaLite: many Python builds cannot load SQLite extensions, so the DBAPI module is
+``pysqlite3`` where the stdlib one can't; ``mod_spatialite`` is loaded on every connection;
+transactions are driven by us (``BEGIN``) so that SAVEPOINT works, as SQLAlchemy documents
+for pysqlite. PostGIS: the extension must exist in the database.
+"""
+import os
+import sqlite3
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+
+class SpatialSetupError(RuntimeError):
+    """The database lacks its spatial extension; the message says what to install."""
+
+
+SPATIALITE_HINT = (
+    "无法加载 SpatiaLite 扩展 mod_spatialite。请安装：sudo apt-get install libsqlite3-mod-spatialite"
+    "（Debian/Ubuntu），或设置 SPATIALITE_LIBRARY_PATH 指向 mod_spatialite 文件。"
+)
+POSTGIS_HINT = (
+    "数据库中没有 PostGIS 扩展。请安装 postgresql-<版本>-postgis-3，"
+    "然后在该数据库执行：CREATE EXTENSION postgis;"
+)
+
+
+def dialect_of(url) -> str:
+    """'spatialite' or 'postgis' for a database URL."""
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        return "spatialite"
+    if backend == "postgresql":
+        return "postgis"
+    raise SpatialSetupError(f"不支持的数据库：{backend}（只支持 SpatiaLite 和 PostGIS）")
+
+
+def sqlite_dbapi():
+    """A sqlite3 module that can load extensions: the stdlib one if it can, else pysqlite3."""
+    if hasattr(sqlite3.Connection, "enable_load_extension"):
+        return sqlite3
+    try:
+        from pysqlite3 import dbapi2
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        raise SpatialSetupError(
+            "此 Python 的 sqlite3 不能加载扩展，请安装 pysqlite3-binary（pip install pysqlite3-binary）"
+        ) from exc
+    return dbapi2
+
+
+def engine_options(url) -> dict:
+    """Keyword arguments for create_engine that this dialect needs."""
+    if dialect_of(url) == "spatialite":
+        options = {"module": sqlite_dbapi(),
+                   "connect_args": {"timeout": 30, "check_same_thread": False}}
+        if make_url(url).database in (None, "", ":memory:"):
+            from sqlalchemy.pool import StaticPool
+            options["poolclass"] = StaticPool
+        return options
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+
+
+def install_hooks(engine):
+    """Attach the per-connection set-up for the engine's dialect."""
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _connect_spatialite)
+        event.listen(engine, "begin", _begin_sqlite)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _connect_postgis)
+
+
+def load_spatialite(dbapi_connection):
+    dbapi_connection.enable_load_extension(True)
+    path = os.environ.get("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+    try:
+        dbapi_connection.load_extension(path)
+    except Exception as exc:
+        raise SpatialSetupError(SPATIALITE_HINT) from exc
+    finally:
+        dbapi_connection.enable_load_extension(False)
+
+
+def _connect_spatialite(dbapi_connection, _record):
+    # Autocommit at the driver level; _begin_sqlite emits BEGIN itself so that
+    # SAVEPOINT and transactional DDL behave.
+    dbapi_connection.isolation_level = None
+    load_spatialite(dbapi_connection)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    if not cursor.execute("SELECT CheckSpatialMetaData()").fetchone()[0]:
+        cursor.execute("SELECT InitSpatialMetaData(1)")
+    cursor.close()
+
+
+def _begin_sqlite(connection):
+    # IMMEDIATE takes the write lock at BEGIN: a read-then-write transaction can then never
+    # fail half-way with SQLITE_BUSY; writers queue on busy_timeout instead.
+    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def read_only_transaction(session):
+    """Let a read-only request take SQLite's shared lock instead of the write lock."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+
+
+def _connect_postgis(dbapi_connection, _record):
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
+        has_postgis = cursor.fetchone() is not None
+    dbapi_connection.commit()
+    if not has_postgis:
+        raise SpatialSetupError(POSTGIS_HINT)

@@ -1,0 +1,50 @@
+"""Point → grid lookup, through each database's spatial index.
+
+A point on an edge shared by several grids touches all of them; the lowest grid code wins,
+so the answer is one grid, the same every time. A point that misses every grid by floating-point
+noise only (closer than ``EDGE_TOLERANCE_DEG``, about 1 mm) still resolves.
+"""
+from sqlalchemy import text
+
+EDGE_TOLERANCE_DEG = 1e-8
+
+_QUERIES = {
+    "postgresql": {
+        "exact": """
+            SELECT id FROM grids
+            WHERE ST_Intersects(boundary, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+            ORDER BY code LIMIT 1""",
+        "near": """
+            SELECT id FROM grids
+            WHERE ST_DWithin(boundary, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :tolerance)
+            ORDER BY ST_Distance(boundary, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)), code
+            LIMIT 1""",
+    },
+    "sqlite": {
+        "exact": """
+            SELECT id FROM grids
+            WHERE ROWID IN (SELECT ROWID FROM SpatialIndex WHERE f_table_name = 'grids'
+                            AND f_geometry_column = 'boundary'
+                            AND search_frame = MakePoint(:lon, :lat, 4326))
+              AND ST_Intersects(boundary, MakePoint(:lon, :lat, 4326))
+            ORDER BY code LIMIT 1""",
+        "near": """
+            SELECT id FROM grids
+            WHERE ROWID IN (SELECT ROWID FROM SpatialIndex WHERE f_table_name = 'grids'
+                            AND f_geometry_column = 'boundary'
+                            AND search_frame = BuildMbr(:lon - :tolerance, :lat - :tolerance,
+                                                        :lon + :tolerance, :lat + :tolerance, 4326))
+              AND ST_Distance(boundary, MakePoint(:lon, :lat, 4326)) <= :tolerance
+            ORDER BY ST_Distance(boundary, MakePoint(:lon, :lat, 4326)), code LIMIT 1""",
+    },
+}
+
+
+def locate_grid_id(session, lon: float, lat: float):
+    """The id of the grid containing (lon, lat), or None when the point is in no grid."""
+    queries = _QUERIES[session.get_bind().dialect.name]
+    params = {"lon": float(lon), "lat": float(lat), "tolerance": EDGE_TOLERANCE_DEG}
+    grid_id = session.execute(text(queries["exact"]), params).scalar()
+    if grid_id is None:
+        grid_id = session.execute(text(queries["near"]), params).scalar()
+    return grid_id

@@ -1,0 +1,47 @@
+"""松源镇网格化治理服务: the Flask application factory."""
+from pathlib import Path
+
+from flask import Flask, request
+
+from config import INSTANCE_DIR, load_config
+from geo.engine import engine_options, install_hooks, read_only_transaction
+from service.extensions import db, jwt, migrate
+
+__version__ = "0.1.0"
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def create_app(config_name=None, overrides=None):
+    config = load_config(config_name)
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_mapping(config.as_dict())
+    app.config.update(overrides or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
+    app.json.ensure_ascii = False
+
+    db.init_app(app)
+    with app.app_context():
+        install_hooks(db.engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), compare_type=True)
+    jwt.init_app(app)
+
+    from service import models  # noqa: F401  (complete metadata)
+    from service.errors import register_error_handlers
+    from service.openapi import create_api
+    register_error_handlers(app)
+    create_api(app)
+
+    from service.cli import register_commands
+    register_commands(app)
+
+    @app.before_request
+    def _read_only_requests_share_the_database():
+        if request.method in SAFE_METHODS and request.endpoint not in (None, "health.Health"):
+            read_only_transaction(db.session)
+
+    return app

@@ -1,0 +1,74 @@
+"""Sign-in endpoints: /auth/login, /auth/refresh, /auth/logout, /me."""
+from flask import request
+from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
+from flask_smorest import Blueprint
+
+from service.auth import actions
+from service.auth.current import caller_scope, login_required
+from service.auth.schemas import LoginAnswerSchema, LoginSchema, MeSchema, TokenPairSchema
+from service.scope import levels_of
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与当前用户")
+
+
+def describe_user(user):
+    scope = caller_scope() if current_user_is(user) else None
+    return {
+        "id": user.id, "username": user.username, "name": user.name,
+        "roles": sorted(user.role_names), "levels": levels_of(user),
+        "scope": scope and {"town": scope.town_wide, "village_ids": sorted(scope.village_ids),
+                            "grid_ids": sorted(scope.grid_ids),
+                            "committee_ids": sorted(scope.committee_ids)},
+    }
+
+
+def current_user_is(user):
+    try:
+        return current_user is not None and current_user.id == user.id
+    except RuntimeError:
+        return False
+
+
+@blp.route("/auth/login", methods=["POST"])
+@blp.arguments(LoginSchema)
+@blp.response(200, LoginAnswerSchema)
+@blp.doc(security=[])
+def login(body):
+    """登录：用户名和密码换取访问令牌与刷新令牌"""
+    answer = actions.login(body["username"], body["password"], request.remote_addr or "",
+                           body["device_id"])
+    return {**answer, "user": describe_signed_in(answer["user"])}
+
+
+def describe_signed_in(user):
+    from service.scope import scope_of
+    from service.extensions import db
+    scope = scope_of(user, db.session)
+    return {**describe_user(user), "scope": {
+        "town": scope.town_wide, "village_ids": sorted(scope.village_ids),
+        "grid_ids": sorted(scope.grid_ids), "committee_ids": sorted(scope.committee_ids)}}
+
+
+@blp.route("/auth/refresh", methods=["POST"])
+@blp.response(200, TokenPairSchema)
+@blp.doc(security=[{"bearerAuth": []}], description="以刷新令牌作为 Bearer；旧刷新令牌随即失效")
+def refresh():
+    """刷新：用刷新令牌换一对新令牌（轮换）"""
+    verify_jwt_in_request(refresh=True)
+    return actions.refresh(current_user, get_jwt()["jti"])
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@blp.response(204)
+@login_required
+def logout():
+    """退出登录：注销访问令牌及其刷新令牌"""
+    actions.logout(get_jwt())
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, MeSchema)
+@login_required
+def me():
+    """当前用户：角色、网格员级别与可见范围"""
+    return describe_signed_in(current_user)

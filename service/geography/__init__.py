@@ -1,0 +1,1 @@
+"""The town on the map: town, villages, grids, point location."""

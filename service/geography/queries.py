@@ -1,0 +1,70 @@
+"""Reading the town's geography."""
+from sqlalchemy import func, select
+
+from geo.lookup import locate_grid_id
+from service.errors import NotFound, OutsideArea
+from service.extensions import db
+from service.models import Committee, Grid, Town, User, Village, WorkerAssignment
+from service.pagination import keyset_page
+
+
+def the_town() -> Town:
+    town = db.session.scalar(select(Town).order_by(Town.id).limit(1))
+    if town is None:
+        raise NotFound("尚未导入镇的边界数据", "No town has been loaded yet")
+    return town
+
+
+def count_of(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def grid_counts(village_ids):
+    rows = db.session.execute(select(Grid.village_id, func.count()).where(
+        Grid.village_id.in_(village_ids)).group_by(Grid.village_id))
+    return dict(rows.all())
+
+
+def village_page(limit, cursor):
+    return keyset_page(db.session, select(Village), [Village.id], [int], limit, cursor)
+
+
+def grid_page(village_id, limit, cursor):
+    stmt = select(Grid)
+    if village_id is not None:
+        stmt = stmt.where(Grid.village_id == village_id)
+    return keyset_page(db.session, stmt, [Grid.id], [int], limit, cursor)
+
+
+def get_or_404(model, object_id, what_zh, what_en):
+    found = db.session.get(model, object_id)
+    if found is None:
+        raise NotFound(f"{what_zh}不存在", f"{what_en} not found")
+    return found
+
+
+def village_committee_id(village_id):
+    return db.session.scalar(select(Committee.id).where(Committee.village_id == village_id))
+
+
+def chain_of(grid: Grid):
+    """The four levels of workers responsible for a grid."""
+    rows = db.session.execute(
+        select(WorkerAssignment.level, User.id, User.name)
+        .join(User, User.id == WorkerAssignment.user_id)
+        .where(User.active,
+               ((WorkerAssignment.level == 1) & (WorkerAssignment.town_id == grid.town_id))
+               | (WorkerAssignment.level.in_((2, 3)) & (WorkerAssignment.village_id == grid.village_id))
+               | ((WorkerAssignment.level == 4) & (WorkerAssignment.grid_id == grid.id)))
+        .order_by(WorkerAssignment.level, User.id)
+    ).all()
+    return [{"level": level, "workers": [{"id": uid, "name": name}
+                                         for lvl, uid, name in rows if lvl == level]}
+            for level in (1, 2, 3, 4)]
+
+
+def locate(lon, lat):
+    grid_id = locate_grid_id(db.session, lon, lat)
+    if grid_id is None:
+        raise OutsideArea()
+    return db.session.get(Grid, grid_id)

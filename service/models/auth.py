@@ -1,0 +1,32 @@
+"""Issued tokens (for revocation and refresh rotation) and failed sign-ins (for throttling)."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.extensions import db
+from service.models.types import UtcDateTime, utcnow
+
+
+class IssuedToken(db.Model):
+    """Every token the service signs. A token whose row is missing or revoked is refused."""
+
+    __tablename__ = "issued_tokens"
+    jti: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # access | refresh
+    refresh_jti: Mapped[str | None] = mapped_column(String(36), index=True)
+    device_id: Mapped[str | None] = mapped_column(String(100))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class LoginFailure(db.Model):
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_address_failed_at",
+                            "username", "address", "failed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(45))
+    failed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,0 +1,95 @@
+"""What every resource's schemas share: Chinese validation messages, the problem document,
+the list envelope and its paging parameters."""
+import marshmallow as ma
+from marshmallow import fields, validate
+
+# marshmallow's messages, in Chinese (the default language of every answer). The English
+# originals are kept so that an ``Accept-Language: en`` caller gets them back.
+_FIELD_MESSAGES = {
+    fields.Field: {"required": "必填字段", "null": "不能为空值", "validator_failed": "取值无效"},
+    fields.String: {"invalid": "应为字符串", "invalid_utf8": "不是合法的 UTF-8 字符串"},
+    fields.Integer: {"invalid": "应为整数"},
+    fields.Number: {"invalid": "应为数字", "too_large": "数字过大"},
+    fields.Float: {"special": "不接受 NaN 或无穷大"},
+    fields.Boolean: {"invalid": "应为布尔值"},
+    fields.DateTime: {"invalid": "不是合法的时间（RFC 3339，如 2023-05-04T09:30:00+08:00）",
+                      "invalid_awareness": "时间必须带时区偏移，如 +08:00",
+                      "format": "时间无法格式化"},
+    fields.Date: {"invalid": "不是合法的日期（如 2023-05-04）"},
+    fields.List: {"invalid": "应为数组"},
+    fields.Dict: {"invalid": "应为对象"},
+    fields.Nested: {"type": "应为对象"},
+    fields.UUID: {"invalid_uuid": "不是合法的 UUID"},
+    fields.Email: {"invalid": "不是合法的电子邮件地址"},
+}
+_SCHEMA_MESSAGES = {"type": "应为 JSON 对象", "unknown": "不允许的字段"}
+_VALIDATOR_MESSAGES = {
+    (validate.Range, "message_min"): "必须{min_op} {{min}}",
+    (validate.Range, "message_max"): "必须{max_op} {{max}}",
+    (validate.Range, "message_all"): "必须{min_op} {{min}} 且{max_op} {{max}}",
+    (validate.Range, "message_gte"): "大于或等于",
+    (validate.Range, "message_gt"): "大于",
+    (validate.Range, "message_lte"): "小于或等于",
+    (validate.Range, "message_lt"): "小于",
+    (validate.Length, "message_min"): "长度不能少于 {min}",
+    (validate.Length, "message_max"): "长度不能超过 {max}",
+    (validate.Length, "message_all"): "长度必须在 {min} 到 {max} 之间",
+    (validate.Length, "message_equal"): "长度必须为 {equal}",
+    (validate.OneOf, "default_message"): "必须是以下之一：{choices}",
+    (validate.Regexp, "default_message"): "格式不正确",
+}
+ENGLISH = {}
+
+
+def _install_chinese_messages():
+    for field_class, messages in _FIELD_MESSAGES.items():
+        for key, zh in messages.items():
+            en = field_class.default_error_messages.get(key)
+            if en and en != zh:
+                ENGLISH[zh] = en
+            field_class.default_error_messages = {**field_class.default_error_messages, key: zh}
+    for key, zh in _SCHEMA_MESSAGES.items():
+        ENGLISH[zh] = ma.Schema._default_error_messages[key]
+    ma.Schema._default_error_messages = {**ma.Schema._default_error_messages, **_SCHEMA_MESSAGES}
+    for (validator, attribute), zh in _VALIDATOR_MESSAGES.items():
+        if hasattr(validator, attribute):
+            ENGLISH[zh] = getattr(validator, attribute)
+            setattr(validator, attribute, zh)
+
+
+_install_chinese_messages()
+
+
+def translate_messages(messages):
+    """The English text of marshmallow messages, for ``Accept-Language: en``."""
+    if isinstance(messages, dict):
+        return {key: translate_messages(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [translate_messages(message) for message in messages]
+    return ENGLISH.get(messages, messages) if isinstance(messages, str) else messages
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as every error of the service is sent."""
+
+    type = fields.String(metadata={"description": "问题类型 URI"})
+    title = fields.String(metadata={"description": "标题（默认中文）"})
+    status = fields.Integer(metadata={"description": "HTTP 状态码"})
+    detail = fields.String(metadata={"description": "说明"})
+    code = fields.String(metadata={"description": "稳定的错误代码，如 validation_failed"})
+    errors = fields.Dict(keys=fields.String(), metadata={"description": "字段 → 错误信息列表"})
+
+
+class PageQuerySchema(ma.Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200),
+                           metadata={"description": "每页条数，默认 50，最多 200"})
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500),
+                           metadata={"description": "上一页返回的 next_cursor"})
+
+
+def page_of(item_schema, name):
+    """The list envelope ``{items, next_cursor}`` around an item schema."""
+    return ma.Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema)),
+        "next_cursor": fields.String(allow_none=True, metadata={"description": "下一页游标；没有更多时为 null"}),
+    }, name=name)

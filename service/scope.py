@@ -1,0 +1,54 @@
+"""What part of the town a person may see, derived from roles, assignments and committees.
+
+Queries ask the scope for a SQL condition; nothing filters rows after loading them.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import false, or_, true
+
+from service.models import CommitteeMember, User
+
+TOWN_WIDE_ROLES = {"admin", "center_staff"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    town_wide: bool
+    village_ids: frozenset
+    grid_ids: frozenset
+    committee_ids: frozenset
+    head_of_committee_ids: frozenset
+
+    def area_condition(self, village_column, grid_column):
+        """A SQL condition true for rows whose village/grid lies in this scope."""
+        if self.town_wide:
+            return true()
+        conditions = []
+        if self.village_ids:
+            conditions.append(village_column.in_(sorted(self.village_ids)))
+        if self.grid_ids:
+            conditions.append(grid_column.in_(sorted(self.grid_ids)))
+        return or_(*conditions) if conditions else false()
+
+    def covers(self, village_id, grid_id) -> bool:
+        return self.town_wide or village_id in self.village_ids or grid_id in self.grid_ids
+
+
+def levels_of(user: User) -> list[int]:
+    return sorted({assignment.level for assignment in user.assignments})
+
+
+def scope_of(user: User, session) -> Scope:
+    roles = user.role_names
+    levels = levels_of(user)
+    memberships = session.execute(
+        CommitteeMember.__table__.select().where(CommitteeMember.user_id == user.id)
+    ).all()
+    return Scope(
+        town_wide=bool(roles & TOWN_WIDE_ROLES) or 1 in levels,
+        village_ids=frozenset(a.village_id for a in user.assignments if a.level in (2, 3)),
+        grid_ids=frozenset(a.grid_id for a in user.assignments if a.level == 4),
+        committee_ids=frozenset(m.committee_id for m in memberships),
+        head_of_committee_ids=frozenset(m.committee_id for m in memberships if m.is_head),
+    )
+
