@@ -106,7 +106,7 @@ def _begin_sqlite(connection):
 
 def read_only_transaction(session):
     """Let a read-only request take SQLite's shared lock instead of the write lock."""
-    if session.get_bind().dialect.name == "sqlite":
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
 
 
