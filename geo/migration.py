@@ -23,3 +23,25 @@ def include_object(obj, name, obj_type, reflected, compare_to):
 def configure_args():
     return {"include_object": include_object, "process_revision_directives": writer,
             "render_item": render_item, "compare_type": True}
+
+
+def create_append_only_guard(op, table):
+    """Database triggers that refuse UPDATE and DELETE on a case-record table."""
+    if op.get_bind().dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                       f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
+        return
+    op.execute("CREATE OR REPLACE FUNCTION refuse_case_record_change() RETURNS trigger "
+               "LANGUAGE plpgsql AS $$ BEGIN "
+               "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$")
+    op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+               "FOR EACH ROW EXECUTE FUNCTION refuse_case_record_change()")
+
+
+def drop_append_only_guard(op, table):
+    if op.get_bind().dialect.name == "sqlite":
+        for verb in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+        return
+    op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")

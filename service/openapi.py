@@ -30,7 +30,8 @@ def blueprints():
     from service.auth.views import blp as auth
     from service.geography.views import blp as geography
     from service.health.views import blp as health
-    return [health, auth, geography]
+    from service.incidents.views import blp as incidents
+    return [health, auth, geography, incidents]
 
 
 def create_api(app) -> Api:

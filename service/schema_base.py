@@ -1,7 +1,12 @@
 """What every resource's schemas share: Chinese validation messages, the problem document,
 the list envelope and its paging parameters."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
 import marshmallow as ma
 from marshmallow import fields, validate
+
+TOWN_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 
 # marshmallow's messages, in Chinese (the default language of every answer). The English
 # originals are kept so that an ``Accept-Language: en`` caller gets them back.
@@ -67,6 +72,25 @@ def translate_messages(messages):
     if isinstance(messages, list):
         return [translate_messages(message) for message in messages]
     return ENGLISH.get(messages, messages) if isinstance(messages, str) else messages
+
+
+class LocalDateTime(fields.AwareDateTime):
+    """RFC 3339 with an offset; written in the town's time (+08:00)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(TOWN_TIME_ZONE).isoformat()
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(timezone.utc)
+
+
+def town_time(value: datetime) -> datetime:
+    return value.astimezone(TOWN_TIME_ZONE)
 
 
 class ProblemSchema(ma.Schema):

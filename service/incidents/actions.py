@@ -1,0 +1,165 @@
+"""Incident actions: check permission, validate, act, record the event, raise domain errors."""
+import hashlib
+import json
+
+from shapely.geometry import Point
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from geo.geojson import to_column
+from geo.lookup import locate_grid_id
+from service.counters import next_value
+from service.errors import (ClientIdReused, Forbidden, InvalidTransition, OutsideArea,
+                            ValidationFailed, VersionMismatch)
+from service.extensions import db
+from service.incidents import queries
+from service.incidents.workflow import ACTION_NAMES, HANDLER, STATUS_NAMES, transition_for
+from service.models import Grid, Incident, IncidentEvent, User
+from service.models.types import utcnow
+from service.schema_base import town_time
+from service.scope import scope_of
+
+CHANGE_SEQUENCE = "incidents.change_seq"
+
+
+def request_hash(payload: dict) -> str:
+    canonical = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def touch(incident, now):
+    """Mark a change: new version, new time, and a change number taken in commit order."""
+    incident.version = (incident.version or 0) + 1
+    incident.updated_at = now
+    incident.change_seq = next_value(db.session, CHANGE_SEQUENCE)
+
+
+def record(incident, actor, action, from_status, note=None):
+    db.session.add(IncidentEvent(incident_id=incident.id, actor_id=actor.id, action=action,
+                                 from_status=from_status, to_status=incident.status, note=note,
+                                 created_at=incident.updated_at))
+
+
+def report(user, scope, payload):
+    """File a report; a replay of the same client_id answers with the stored incident.
+
+    Returns (incident, created).
+    """
+    digest = request_hash(payload)
+    client_id = str(payload["client_id"])
+    existing = _by_client_id(user, client_id)
+    if existing is not None:
+        return _replayed(existing, digest), False
+    grid = _grid_for(scope, payload)
+    now = utcnow()
+    incident = Incident(
+        town_id=grid.town_id, client_id=client_id, request_hash=digest, reporter_id=user.id,
+        category=payload["category"], channel=payload["channel"], status="reported",
+        description=payload["description"].strip(), accuracy_m=payload["accuracy_m"],
+        location=to_column(Point(payload["location"])) if payload["location"] else None,
+        occurred_at=payload["occurred_at"] or now, grid_id=grid.id, village_id=grid.village_id,
+        created_at=now, version=0)
+    try:
+        with db.session.begin_nested():
+            incident.number = _case_number(grid.town_id, now)
+            touch(incident, now)
+            db.session.add(incident)
+            db.session.flush()
+    except IntegrityError:
+        # The same client_id arrived at the same moment through another worker.
+        db.session.rollback()
+        return _replayed(_by_client_id(user, client_id), digest), False
+    record(incident, user, "report", None)
+    db.session.commit()
+    return incident, True
+
+
+def _by_client_id(user, client_id):
+    return db.session.scalar(select(Incident).where(Incident.reporter_id == user.id,
+                                                    Incident.client_id == client_id))
+
+
+def _replayed(existing, digest):
+    if existing.request_hash != digest:
+        raise ClientIdReused("该 client_id 已用于另一份内容不同的上报，请为新上报生成新的 client_id",
+                             "This client_id was already used for a different report")
+    return existing
+
+
+def _grid_for(scope, payload):
+    if payload["location"] is not None:
+        grid_id = locate_grid_id(db.session, *payload["location"])
+        if grid_id is None:
+            raise OutsideArea("上报位置不在本镇任何网格内；无定位时请选择网格",
+                              "The location is in no grid of the town", status=422)
+        return db.session.get(Grid, grid_id)
+    grid = db.session.get(Grid, payload["grid_id"])
+    if grid is None or not scope.covers(grid.village_id, grid.id):
+        raise ValidationFailed(errors={"grid_id": ["该网格不存在或不在您的负责范围内"]})
+    return grid
+
+
+def _case_number(town_id, now):
+    year = town_time(now).year
+    sequence = next_value(db.session, f"incidents.number.{town_id}.{year}")
+    return f"SJ{year}{sequence:06d}"
+
+
+def check_version(incident, if_match):
+    """``If-Match`` carries the ETag (or bare version) the caller last saw."""
+    if if_match is None:
+        return
+    wanted = {tag.strip().strip('"').removeprefix("W/").strip('"') for tag in if_match.split(",")}
+    if "*" not in wanted and etag_value(incident) not in wanted and str(incident.version) not in wanted:
+        raise VersionMismatch(f"事件已被修改（当前版本 {incident.version}），请刷新后重试",
+                              f"The incident changed (now version {incident.version}); reload")
+
+
+def etag_value(incident):
+    return f"{incident.id}-{incident.version}"
+
+
+def supervises(user, scope, incident) -> bool:
+    if scope.town_wide:
+        return True
+    return any(a.level in (2, 3) and a.village_id == incident.village_id for a in user.assignments)
+
+
+def may(user, scope, incident, who) -> bool:
+    if supervises(user, scope, incident):
+        return True
+    return who == HANDLER and incident.assignee_id == user.id
+
+
+def perform(user, scope, incident_id, action, body, if_match=None):
+    incident = queries.get_visible(user, scope, incident_id, for_update=True)
+    check_version(incident, if_match)
+    transition = transition_for(incident.status, action)
+    if transition is None:
+        raise InvalidTransition(
+            f"事件当前为“{STATUS_NAMES[incident.status]}”，不能{ACTION_NAMES[action]}",
+            f"Cannot {action} an incident that is {incident.status}")
+    if not may(user, scope, incident, transition.who):
+        raise Forbidden(f"您无权对该事件执行“{ACTION_NAMES[action]}”",
+                        f"You may not {action} this incident")
+    missing = {name: ["必填字段"] for name in transition.requires if body.get(name) is None}
+    if missing:
+        raise ValidationFailed(errors=missing)
+    if action == "dispatch":
+        incident.assignee_id = _assignee_in_scope(body["assignee_id"], incident).id
+    from_status = incident.status
+    incident.status = transition.target(body)
+    touch(incident, utcnow())
+    record(incident, user, action, from_status, body.get("note"))
+    db.session.commit()
+    return incident
+
+
+def _assignee_in_scope(assignee_id, incident):
+    assignee = db.session.get(User, assignee_id)
+    if (assignee is None or not assignee.active or "worker" not in assignee.role_names
+            and "center_staff" not in assignee.role_names
+            or not scope_of(assignee, db.session).covers(incident.village_id, incident.grid_id)):
+        raise ValidationFailed(errors={"assignee_id": ["指派对象不存在、已停用或不负责该事件所在网格"]})
+    return assignee
+

@@ -1,0 +1,53 @@
+"""Photo actions: attach a cleaned photo to an incident in scope; hand it back to callers in scope."""
+from flask import current_app
+from sqlalchemy import func, select
+
+from service.errors import NotFound, ValidationFailed
+from service.extensions import db
+from service.incidents import queries
+from service.incidents.actions import record, touch
+from service.incidents.photo_files import PhotoStore, clean_photo
+from service.models import IncidentPhoto
+from service.models.types import utcnow
+
+MAX_PHOTOS = 9
+
+
+def store() -> PhotoStore:
+    return PhotoStore(current_app.config["PHOTO_DIR"])
+
+
+def add_photo(user, scope, incident_id, raw: bytes):
+    """Returns (photo, created). The same bytes twice give the same photo."""
+    incident = queries.get_visible(user, scope, incident_id, for_update=True)
+    photo = clean_photo(raw)
+    existing = db.session.scalar(select(IncidentPhoto).where(
+        IncidentPhoto.incident_id == incident.id, IncidentPhoto.sha256 == photo.sha256))
+    if existing is not None:
+        return existing, False
+    count = db.session.scalar(select(func.count()).select_from(IncidentPhoto)
+                              .where(IncidentPhoto.incident_id == incident.id))
+    if count >= MAX_PHOTOS:
+        raise ValidationFailed(f"每个事件最多 {MAX_PHOTOS} 张照片", f"At most {MAX_PHOTOS} photos per incident",
+                               errors={"file": [f"已有 {count} 张照片，不能再上传"]})
+    key = store().save(photo)
+    row = IncidentPhoto(incident_id=incident.id, sha256=photo.sha256, storage_key=key,
+                        content_type=photo.content_type, width=photo.width, height=photo.height,
+                        uploader_id=user.id)
+    db.session.add(row)
+    touch(incident, utcnow())
+    record(incident, user, "photo", incident.status, f"照片 {photo.sha256[:12]}")
+    db.session.commit()
+    return row, True
+
+
+def open_photo(user, scope, incident_id, photo_id):
+    incident = queries.get_visible(user, scope, incident_id)
+    photo = db.session.scalar(select(IncidentPhoto).where(IncidentPhoto.id == photo_id,
+                                                          IncidentPhoto.incident_id == incident.id))
+    if photo is None:
+        raise NotFound("照片不存在", "Photo not found")
+    try:
+        return photo, store().open(photo.storage_key)
+    except FileNotFoundError:
+        raise NotFound("照片文件缺失", "Photo file missing") from None

@@ -1,0 +1,83 @@
+"""Reading incidents, always through the caller's scope (in the SQL, not after loading)."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from geo.nearby import distance_metres, within_metres
+from service.errors import NotFound
+from service.extensions import db
+from service.models import Incident, IncidentEvent, IncidentPhoto
+from service.models.incidents import OPEN_STATUSES
+from service.models.types import utcnow
+from service.pagination import keyset_page
+
+DUPLICATE_RADIUS_M = 100
+DUPLICATE_WINDOW = timedelta(days=7)
+NOT_FOUND = ("事件不存在", "Incident not found")
+
+
+def visible_to(user, scope):
+    """The SQL condition for incidents ``user`` may see."""
+    return or_(scope.area_condition(Incident.village_id, Incident.grid_id),
+               Incident.reporter_id == user.id, Incident.assignee_id == user.id)
+
+
+def visible_incidents(user, scope):
+    return select(Incident).where(visible_to(user, scope))
+
+
+def get_visible(user, scope, incident_id, for_update=False):
+    stmt = visible_incidents(user, scope).where(Incident.id == incident_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Incident.__table__)
+    incident = db.session.scalar(stmt)
+    if incident is None:
+        raise NotFound(*NOT_FOUND)
+    return incident
+
+
+def list_page(user, scope, filters, limit, cursor):
+    """Newest first, or — with ``updated_after`` — in commit order of the changes, for sync."""
+    stmt = visible_incidents(user, scope)
+    for name in ("status", "category", "channel", "village_id", "grid_id"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(Incident, name) == filters[name])
+    if filters.get("updated_after") is not None:
+        stmt = stmt.where(Incident.updated_at > filters["updated_after"])
+        return keyset_page(db.session, stmt, [Incident.change_seq], [int], limit, cursor)
+    return keyset_page(db.session, stmt, [Incident.created_at, Incident.id], [datetime, int],
+                       limit, cursor, descending=True)
+
+
+def nearby(user, scope, lon, lat, radius_m, category=None, exclude_id=None, limit=50,
+           since=None):
+    """Open incidents within ``radius_m`` of a point, nearest first, with their distance."""
+    dialect = db.engine.dialect.name
+    distance = distance_metres(dialect, Incident.location, lon, lat).label("distance_m")
+    stmt = (select(Incident, distance)
+            .where(visible_to(user, scope), Incident.status.in_(OPEN_STATUSES),
+                   Incident.location.is_not(None),
+                   within_metres(dialect, Incident.location, lon, lat, radius_m))
+            .order_by(distance, Incident.id).limit(limit))
+    if category:
+        stmt = stmt.where(Incident.category == category)
+    if exclude_id is not None:
+        stmt = stmt.where(Incident.id != exclude_id)
+    if since is not None:
+        stmt = stmt.where(Incident.created_at >= since)
+    return db.session.execute(stmt).all()
+
+
+def possible_duplicates(user, scope, incident, lon, lat):
+    return nearby(user, scope, lon, lat, DUPLICATE_RADIUS_M, incident.category,
+                  exclude_id=incident.id, since=utcnow() - DUPLICATE_WINDOW, limit=20)
+
+
+def events_page(incident_id, limit, cursor):
+    stmt = select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
+    return keyset_page(db.session, stmt, [IncidentEvent.id], [int], limit, cursor)
+
+
+def photos_of(incident_id):
+    return db.session.scalars(select(IncidentPhoto).where(IncidentPhoto.incident_id == incident_id)
+                              .order_by(IncidentPhoto.id)).all()

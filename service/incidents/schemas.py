@@ -1,0 +1,148 @@
+from datetime import datetime, timedelta, timezone
+
+import marshmallow as ma
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
+
+from geo.fields import PointField
+from service.disputes.schemas import DisputeInputSchema
+from service.models.incidents import CATEGORIES, CHANNELS, STATUSES
+from service.schema_base import LocalDateTime, PageQuerySchema, page_of
+
+EARLIEST_OCCURRENCE = datetime(2000, 1, 1, tzinfo=timezone.utc)
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_DESCRIPTION = 2000
+
+
+class ReportSchema(ma.Schema):
+    client_id = fields.UUID(required=True, metadata={"description": "手机端生成的 UUID，用于重发去重"})
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=MAX_DESCRIPTION))
+    location = PointField(load_default=None, allow_none=True,
+                          metadata={"description": "GeoJSON Point [经度, 纬度]"})
+    accuracy_m = fields.Float(load_default=None, allow_none=True, allow_nan=False,
+                              validate=validate.Range(min=0, max=100_000))
+    occurred_at = LocalDateTime(load_default=None, allow_none=True)
+    channel = fields.String(load_default="grid_worker", validate=validate.OneOf(CHANNELS))
+    grid_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+                             metadata={"description": "无定位时手工选择的网格；有定位时忽略"})
+    dispute = fields.Nested(DisputeInputSchema, load_default=None, allow_none=True)
+
+    @validates("description")
+    def _not_blank(self, value, **_kwargs):
+        if not value.strip():
+            raise ValidationError("描述不能为空")
+
+    @validates("occurred_at")
+    def _plausible_time(self, value, **_kwargs):
+        if value is None:
+            return
+        if value < EARLIEST_OCCURRENCE:
+            raise ValidationError("发生时间不能早于 2000 年")
+        if value > datetime.now(timezone.utc) + CLOCK_SKEW:
+            raise ValidationError("发生时间不能晚于当前时间")
+
+    @validates_schema
+    def _consistent(self, data, **_kwargs):
+        if data.get("location") is None and data.get("grid_id") is None:
+            raise ValidationError("没有定位时必须选择网格（grid_id）", "location")
+        if data.get("dispute") is not None and data.get("category") != "dispute":
+            raise ValidationError("只有矛盾纠纷（category=dispute）才能附带 dispute", "dispute")
+
+
+class PlaceSchema(ma.Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class PersonSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class PhotoSchema(ma.Schema):
+    id = fields.Integer()
+    sha256 = fields.String()
+    content_type = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class IncidentSchema(ma.Schema):
+    id = fields.Integer()
+    number = fields.String(metadata={"description": "案件编号，本镇每年唯一"})
+    client_id = fields.String()
+    category = fields.String()
+    channel = fields.String()
+    status = fields.String()
+    description = fields.String()
+    grid = fields.Nested(PlaceSchema)
+    village = fields.Nested(PlaceSchema)
+    location = PointField(allow_none=True)
+    accuracy_m = fields.Float(allow_none=True)
+    occurred_at = LocalDateTime()
+    reporter = fields.Nested(PersonSchema)
+    assignee = fields.Nested(PersonSchema, allow_none=True)
+    created_at = LocalDateTime()
+    updated_at = LocalDateTime()
+    version = fields.Integer()
+    dispute_id = fields.Integer(allow_none=True)
+    photos = fields.List(fields.Nested(PhotoSchema))
+
+
+class DuplicateSchema(ma.Schema):
+    id = fields.Integer()
+    number = fields.String()
+    category = fields.String()
+    status = fields.String()
+    distance_m = fields.Float()
+    created_at = LocalDateTime()
+
+
+class ReportAnswerSchema(IncidentSchema):
+    possible_duplicates = fields.List(fields.Nested(DuplicateSchema), metadata={
+        "description": "100 米内、7 天内同类未办结事件，供上报人确认是否重复"})
+
+
+class IncidentQuerySchema(PageQuerySchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
+    village_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    grid_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    updated_after = LocalDateTime(load_default=None, metadata={
+        "description": "增量同步：只返回此时间之后变更的事件，按变更顺序；继续时用 next_cursor"})
+
+
+class NearbyQuerySchema(ma.Schema):
+    lon = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
+    lat = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
+    radius_m = fields.Float(load_default=100, allow_nan=False, validate=validate.Range(min=1, max=5000))
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ActionSchema(ma.Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    assignee_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    passed = fields.Boolean(load_default=None, allow_none=True,
+                            metadata={"description": "verify：true 结案，false 退回重办"})
+
+
+class EventSchema(ma.Schema):
+    id = fields.Integer()
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    note = fields.String(allow_none=True)
+    actor = fields.Nested(PersonSchema)
+    created_at = LocalDateTime()
+
+
+class PhotoUploadSchema(ma.Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+IncidentPageSchema = page_of(IncidentSchema, "IncidentPage")
+NearbyPageSchema = page_of(DuplicateSchema, "NearbyPage")
+EventPageSchema = page_of(EventSchema, "EventPage")

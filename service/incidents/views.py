@@ -1,0 +1,148 @@
+"""Incident endpoints (事件上报): report, list and sync, nearby, workflow actions, case record, photos."""
+from flask import request, send_file, url_for
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from service.auth.current import caller_scope, login_required
+from service.errors import ValidationFailed
+from service.incidents import actions, photos, queries
+from service.incidents.presenters import duplicate_item, incident_item, photo_item
+from service.incidents.schemas import (ActionSchema, EventPageSchema, IncidentPageSchema,
+                                       IncidentQuerySchema, IncidentSchema, NearbyPageSchema,
+                                       NearbyQuerySchema, PhotoSchema, PhotoUploadSchema,
+                                       ReportAnswerSchema, ReportSchema)
+from service.incidents.workflow import ACTIONS
+from service.schema_base import PageQuerySchema
+
+blp = Blueprint("incidents", __name__, url_prefix="/api/v1", description="事件上报与处置")
+
+IF_MATCH_DOC = {"parameters": [{"in": "header", "name": "If-Match", "required": False,
+                                "schema": {"type": "string"},
+                                "description": "上次看到的 ETag；已过期时 412 version_mismatch"}]}
+
+
+def with_etag(body, incident, status=200, headers=None):
+    etag = f'"{actions.etag_value(incident)}"'
+    return body, status, {"ETag": etag, **(headers or {})}
+
+
+@blp.route("/incidents", methods=["POST"])
+@blp.arguments(ReportSchema)
+@blp.response(201, ReportAnswerSchema)
+@blp.alt_response(200, schema=ReportAnswerSchema, description="重发：同一 client_id、同一内容，返回已保存的事件")
+@login_required
+def report(payload):
+    """上报事件：由定位找到网格，生成案件编号；同一 client_id 重发只保存一次"""
+    scope = caller_scope()
+    incident, created = actions.report(current_user, scope, payload)
+    body = incident_item(incident, queries.photos_of(incident.id))
+    duplicates = []
+    if created and payload["location"]:
+        duplicates = queries.possible_duplicates(current_user, scope, incident, *payload["location"])
+    body["possible_duplicates"] = [duplicate_item(row, distance) for row, distance in duplicates]
+    location = url_for("incidents.incident", incident_id=incident.id)
+    return with_etag(body, incident, 201 if created else 200, {"Location": location})
+
+
+@blp.route("/incidents", methods=["GET"])
+@blp.arguments(IncidentQuerySchema, location="query")
+@blp.response(200, IncidentPageSchema)
+@login_required
+def incidents(args):
+    """事件列表：本人可见范围，最新在前；带 updated_after 时按变更顺序增量同步"""
+    rows, next_cursor = queries.list_page(current_user, caller_scope(), args, args["limit"],
+                                          args["cursor"])
+    return {"items": [incident_item(row) for row in rows], "next_cursor": next_cursor}
+
+
+@blp.route("/incidents/nearby", methods=["GET"])
+@blp.arguments(NearbyQuerySchema, location="query")
+@blp.response(200, NearbyPageSchema)
+@login_required
+def nearby(args):
+    """附近未办结事件（查重），由近及远"""
+    rows = queries.nearby(current_user, caller_scope(), args["lon"], args["lat"], args["radius_m"],
+                          args["category"], limit=args["limit"])
+    return {"items": [duplicate_item(row, distance) for row, distance in rows], "next_cursor": None}
+
+
+@blp.route("/incidents/<int:incident_id>", methods=["GET"])
+@blp.response(200, IncidentSchema)
+@blp.alt_response(304, description="未变化（If-None-Match 命中）")
+@login_required
+def incident(incident_id):
+    """事件详情（含照片列表）；支持 ETag / If-None-Match"""
+    row = queries.get_visible(current_user, caller_scope(), incident_id)
+    etag = f'"{actions.etag_value(row)}"'
+    if etag in request.if_none_match or actions.etag_value(row) in request.if_none_match:
+        return "", 304, {"ETag": etag}
+    return with_etag(incident_item(row, queries.photos_of(row.id)), row)
+
+
+@blp.route("/incidents/<int:incident_id>/events", methods=["GET"])
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, EventPageSchema)
+@login_required
+def events(args, incident_id):
+    """案卷记录：每一步谁、何时、做了什么，从早到晚"""
+    queries.get_visible(current_user, caller_scope(), incident_id)
+    rows, next_cursor = queries.events_page(incident_id, args["limit"], args["cursor"])
+    return {"items": [{"id": e.id, "action": e.action, "from_status": e.from_status,
+                       "to_status": e.to_status, "note": e.note,
+                       "actor": {"id": e.actor.id, "name": e.actor.name},
+                       "created_at": e.created_at} for e in rows],
+            "next_cursor": next_cursor}
+
+
+def _action_view(action):
+    def view(body, incident_id):
+        row = actions.perform(current_user, caller_scope(), incident_id, action, body,
+                              request.headers.get("If-Match"))
+        return with_etag(incident_item(row, queries.photos_of(row.id)), row)
+
+    view.__name__ = f"incident_{action}"
+    view.__doc__ = {
+        "accept": "受理事件（综治中心、1–3 级网格员）",
+        "dispatch": "派遣事件给范围内的处置人（assignee_id 必填）",
+        "handle": "处置事件（被派遣人或 1–3 级网格员）",
+        "verify": "核查：passed=true 结案，false 退回重办",
+        "reject": "不予受理",
+    }[action]
+    return view
+
+
+for _action in ACTIONS:
+    blp.route(f"/incidents/<int:incident_id>/{_action}", methods=["POST"],
+              endpoint=f"incident_{_action}")(
+        blp.arguments(ActionSchema)(blp.response(200, IncidentSchema)(
+            blp.doc(**IF_MATCH_DOC)(login_required(_action_view(_action))))))
+
+
+@blp.route("/incidents/<int:incident_id>/photos", methods=["POST"])
+@blp.arguments(PhotoUploadSchema, location="files")
+@blp.response(201, PhotoSchema)
+@blp.alt_response(200, schema=PhotoSchema, description="同一图片已存在，返回原照片")
+@login_required
+def upload_photo(files, incident_id):
+    """上传照片（JPEG/PNG，≤10 MB，每事件最多 9 张）；保存前去除 EXIF（含 GPS）"""
+    upload = files.get("file")
+    if upload is None or not hasattr(upload, "read"):
+        raise ValidationFailed(errors={"file": ["请用 multipart/form-data 的 file 字段上传图片"]})
+    photo, created = photos.add_photo(current_user, caller_scope(), incident_id, upload.read())
+    return photo_item(photo), 201 if created else 200
+
+
+@blp.route("/incidents/<int:incident_id>/photos/<int:photo_id>", methods=["GET"])
+@blp.response(200, description="图片（image/jpeg 或 image/png）",
+              content_type="image/jpeg")
+@login_required
+def photo(incident_id, photo_id):
+    """取回照片（仅限可查看该事件的用户）"""
+    row, stream = photos.open_photo(current_user, caller_scope(), incident_id, photo_id)
+    response = send_file(stream, mimetype=row.content_type, etag=row.sha256, max_age=3600,
+                         conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+

@@ -1,0 +1,43 @@
+"""The non-dispute incident workflow as data: (state, action) → transition.
+
+reported → accepted → dispatched → handled → closed, plus rejected; ``verify`` closes a
+handled incident or, when it did not pass, sends it back to dispatched.
+"""
+from dataclasses import dataclass
+
+SUPERVISOR = "supervisor"  # centre staff, admin, level 1–3 workers whose area holds the incident
+HANDLER = "handler"        # the assignee, or a supervisor
+
+
+@dataclass(frozen=True)
+class Transition:
+    to: str
+    who: str
+    requires: tuple = ()
+    to_when_not_passed: str | None = None
+
+    def target(self, body) -> str:
+        if self.to_when_not_passed and body.get("passed") is False:
+            return self.to_when_not_passed
+        return self.to
+
+
+TRANSITIONS = {
+    ("reported", "accept"): Transition("accepted", SUPERVISOR),
+    ("reported", "reject"): Transition("rejected", SUPERVISOR),
+    ("accepted", "dispatch"): Transition("dispatched", SUPERVISOR, requires=("assignee_id",)),
+    ("accepted", "reject"): Transition("rejected", SUPERVISOR),
+    ("dispatched", "dispatch"): Transition("dispatched", SUPERVISOR, requires=("assignee_id",)),
+    ("dispatched", "handle"): Transition("handled", HANDLER),
+    ("handled", "verify"): Transition("closed", SUPERVISOR, requires=("passed",),
+                                      to_when_not_passed="dispatched"),
+}
+ACTIONS = sorted({action for _state, action in TRANSITIONS})
+ACTION_NAMES = {"accept": "受理", "dispatch": "派遣", "handle": "处置", "verify": "核查",
+                "reject": "不予受理"}
+STATUS_NAMES = {"reported": "已上报", "accepted": "已受理", "dispatched": "已派遣",
+                "handled": "已处置", "closed": "已结案", "rejected": "不予受理"}
+
+
+def transition_for(status, action):
+    return TRANSITIONS.get((status, action))

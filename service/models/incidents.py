@@ -1,0 +1,104 @@
+"""Incident reports (事件上报), their case record and photos."""
+from datetime import datetime
+
+from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from geo.types import point
+from service.case_record import append_only
+from service.extensions import db
+from service.models.people import User
+from service.models.town import Grid, Village
+from service.models.types import UtcDateTime, utcnow
+
+CATEGORIES = ("dispute", "public_security", "safety_hazard", "environment", "public_service",
+              "petition", "emergency", "other")
+CHANNELS = ("grid_worker", "walk_in", "online", "hotline_12345", "letter")
+STATUSES = ("reported", "accepted", "dispatched", "handled", "closed", "rejected")
+OPEN_STATUSES = ("reported", "accepted", "dispatched", "handled")
+
+
+def _one_of(column, values):
+    return f"{column} IN ({', '.join(repr(value) for value in values)})"
+
+
+class Incident(db.Model):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        UniqueConstraint("reporter_id", "client_id"),
+        UniqueConstraint("town_id", "number"),
+        CheckConstraint(_one_of("category", CATEGORIES), name="category"),
+        CheckConstraint(_one_of("channel", CHANNELS), name="channel"),
+        CheckConstraint(_one_of("status", STATUSES), name="status"),
+        Index("ix_incidents_created_at_id", "created_at", "id"),
+        Index("ix_incidents_grid_id_created_at_id", "grid_id", "created_at", "id"),
+        Index("ix_incidents_village_id_created_at_id", "village_id", "created_at", "id"),
+        Index("ix_incidents_reporter_id_created_at_id", "reporter_id", "created_at", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    number: Mapped[str] = mapped_column(String(20))
+    client_id: Mapped[str] = mapped_column(String(36))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    location = mapped_column(point(), nullable=True)
+    accuracy_m: Mapped[float | None]
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    dispute_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    change_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+    grid: Mapped[Grid] = relationship(lazy="joined", innerjoin=True)
+    village: Mapped[Village] = relationship(lazy="joined", innerjoin=True)
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id], lazy="joined", innerjoin=True)
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+
+
+@append_only
+class IncidentEvent(db.Model):
+    """One entry of an incident's case record. Appended in the change's own transaction;
+    never updated or deleted (the ORM refuses, and database triggers refuse too)."""
+
+    __tablename__ = "incident_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    actor: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class IncidentPhoto(db.Model):
+    __tablename__ = "incident_photos"
+    __table_args__ = (UniqueConstraint("incident_id", "sha256"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(100))
+    content_type: Mapped[str] = mapped_column(String(20))
+    width: Mapped[int]
+    height: Mapped[int]
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Counter(db.Model):
+    """Named counters (case numbers per town and year, the change sequence)."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
