@@ -10,6 +10,7 @@ import sqlite3
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import scoped_session
 
 
 class SpatialSetupError(RuntimeError):
@@ -106,6 +107,8 @@ def _begin_sqlite(connection):
 
 def read_only_transaction(session):
     """Let a read-only request take SQLite's shared lock instead of the write lock."""
+    if isinstance(session, scoped_session):  # scoped_session does not proxy in_transaction()
+        session = session()
     if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
 

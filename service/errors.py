@@ -184,7 +184,24 @@ def flatten_locations(messages):
     return flat
 
 
+def _reads_json(view, method) -> bool:
+    """Whether a flask-smorest view takes its arguments from a JSON body."""
+    view = getattr(getattr(view, "view_class", None), method.lower(), view)  # MethodView
+    parameters = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(parameter.get("in") == "json" for parameter in parameters)
+
+
 def register_error_handlers(app):
+    @app.before_request
+    def _json_endpoints_take_json():
+        # webargs reads a non-JSON body as "no body" and answers 422 "field required";
+        # the contract's answer for a body of the wrong media type is 415.
+        has_body = request.content_length or request.headers.get("Transfer-Encoding")
+        if has_body and not request.is_json and _reads_json(
+                app.view_functions.get(request.endpoint), request.method):
+            raise UnsupportedMediaType("请以 application/json 格式发送请求体",
+                                       "Send the request body as application/json")
+
     @app.errorhandler(ServiceError)
     def _service_error(error):
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
