@@ -4,6 +4,7 @@ Everything is validated before anything is written; on any problem every offendi
 is listed by code and the database is left as it was.
 """
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -42,7 +43,7 @@ def import_command(villages_file, grids_file, town_code, town_name):
     total = sum(len(fc.get("features") or []) if isinstance(fc, dict) else 0
                 for fc in (villages_fc, grids_fc))
     try:
-        with click.progressbar(length=total, label="校验边界", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=total, label="校验边界", file=sys.stderr) as bar:
             boundary_set = read_boundaries(villages_fc, grids_fc, town_code, progress=bar.update)
     except BoundaryErrors as errors:
         for problem in errors.problems:
