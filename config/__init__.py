@@ -27,6 +27,9 @@ class Config:
     REFRESH_TOKEN_DAYS = 30
     LOGIN_FAILURE_LIMIT = 5
     LOGIN_FAILURE_WINDOW_MINUTES = 15
+    DEADLINE_LIMITS = {}  # stage → days or {"days", "kind"}; see service/deadlines.py
+    SUPERVISION_WORKING_DAYS = 2
+    NOTIFICATION_SENDER = "service.notifications.senders:LogSender"
 
     API_TITLE = "松源镇网格化治理服务"
     API_VERSION = "v1"

@@ -12,6 +12,9 @@ def register_commands(app):
     app.cli.add_command(setup_command)
     from service.geography.boundary_commands import boundaries_group
     app.cli.add_command(boundaries_group)
+    from service.disputes.commands import disputes_group, notifications_group
+    app.cli.add_command(disputes_group)
+    app.cli.add_command(notifications_group)
 
 
 @click.group("demo", help="示例数据（演示镇）")

@@ -30,8 +30,10 @@ def blueprints():
     from service.auth.views import blp as auth
     from service.geography.views import blp as geography
     from service.health.views import blp as health
+    from service.disputes.views import blp as disputes
     from service.incidents.views import blp as incidents
-    return [health, auth, geography, incidents]
+    from service.notifications.views import blp as notifications
+    return [health, auth, geography, incidents, disputes, notifications]
 
 
 def create_api(app) -> Api:

@@ -1,5 +1,10 @@
 import marshmallow as ma
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from geo.fields import PointField
+from service.models.disputes import DISPUTE_STATUSES
+from service.personal_data import valid_id_number
+from service.schema_base import LocalDateTime, PageQuerySchema, page_of
 
 DISPUTE_TYPES = ("marriage_family", "neighbour", "housing_homestead", "contract",
                  "production_business", "damages", "land_forest", "land_acquisition", "pollution",
@@ -10,15 +15,158 @@ class PartyInputSchema(ma.Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     phone = fields.String(load_default=None, allow_none=True,
                           validate=validate.Regexp(r"^\+?[0-9-]{5,20}$", error="电话号码格式不正确"))
-    id_number = fields.String(load_default=None, allow_none=True,
-                              validate=validate.Regexp(r"^[0-9]{17}[0-9Xx]$",
-                                                       error="身份证号应为 18 位（末位可为 X）"))
+    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+
+    @validates_schema
+    def _id_number(self, data, **_kwargs):
+        if data.get("id_number") and not valid_id_number(data["id_number"]):
+            raise ValidationError("身份证号无效：应为 18 位、出生日期真实且校验位正确", "id_number")
 
 
 class DisputeInputSchema(ma.Schema):
     type = fields.String(required=True, validate=validate.OneOf(DISPUTE_TYPES))
-    parties = fields.List(fields.Nested(PartyInputSchema), required=True,
-                          validate=validate.Length(min=1, max=20))
+    parties = fields.List(fields.Nested(PartyInputSchema), load_default=list,
+                          validate=validate.Length(max=20))
     serious = fields.Boolean(load_default=False)
     village_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list,
                               validate=validate.Length(max=23))
+
+
+class IntakeSchema(ma.Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(
+        ("walk_in", "online", "hotline_12345", "letter", "grid_worker")))
+    work_order_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        ("enquiry", "help", "suggestion", "complaint", "report")),
+        metadata={"description": "12345 工单类型（决定办理时限）"})
+    description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    village_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    location = PointField(load_default=None, allow_none=True)
+    dispute = fields.Nested(DisputeInputSchema, required=True)
+
+    @validates_schema
+    def _where(self, data, **_kwargs):
+        if data.get("village_id") is None and data.get("location") is None:
+            raise ValidationError("须给出 village_id 或 location", "village_id")
+        if not data["description"].strip():
+            raise ValidationError("描述不能为空", "description")
+
+
+class DisputeQuerySchema(PageQuerySchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(DISPUTE_STATUSES))
+    committee_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    village_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    type = fields.String(load_default=None, validate=validate.OneOf(DISPUTE_TYPES))
+    channel = fields.String(load_default=None, validate=validate.Length(max=20))
+    assigned_to = fields.String(load_default=None, validate=validate.OneOf(("me",)))
+    overdue = fields.Boolean(load_default=None)
+
+
+class NoteSchema(ma.Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class ReasonSchema(ma.Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class AssignSchema(ma.Schema):
+    mediator_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), required=True,
+                               validate=validate.Length(min=1, max=10))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class SessionSchema(ma.Schema):
+    held_at = LocalDateTime(required=True)
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    attendees = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class AgreementSchema(ma.Schema):
+    terms = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    form = fields.String(required=True, validate=validate.OneOf(("written", "oral")))
+    amount_yuan = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
+                                 validate=validate.Range(min=0, max=10**11))
+    perform_by = fields.Date(load_default=None, allow_none=True)
+
+
+class ResolveSchema(ma.Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(("agreed", "failed")))
+    agreement = fields.Nested(AgreementSchema, load_default=None, allow_none=True)
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class FollowUpSchema(ma.Schema):
+    visited_at = LocalDateTime(required=True)
+    performed = fields.Boolean(required=True)
+    satisfaction = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class CommitteeRefSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    level = fields.String()
+    village_id = fields.Integer(allow_none=True)
+
+
+class PartySchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+    phone = fields.String(allow_none=True, metadata={"description": "无权查看者得到掩码"})
+    id_number = fields.String(allow_none=True, metadata={"description": "无权查看者得到掩码"})
+
+
+class PersonRefSchema(ma.Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class AgreementOutSchema(ma.Schema):
+    terms = fields.String()
+    form = fields.String()
+    amount_yuan = fields.String(allow_none=True)
+    perform_by = fields.Date(allow_none=True)
+    judicial_confirmation_due = LocalDateTime(allow_none=True)
+
+
+class DisputeSchema(ma.Schema):
+    id = fields.Integer()
+    number = fields.String()
+    incident_id = fields.Integer(allow_none=True)
+    channel = fields.String()
+    type = fields.String()
+    serious = fields.Boolean()
+    description = fields.String()
+    status = fields.String()
+    escalated = fields.Boolean()
+    committee = fields.Nested(CommitteeRefSchema)
+    village_id = fields.Integer()
+    village_ids = fields.List(fields.Integer())
+    grid_id = fields.Integer(allow_none=True)
+    parties = fields.List(fields.Nested(PartySchema))
+    mediators = fields.List(fields.Nested(PersonRefSchema))
+    agreement = fields.Nested(AgreementOutSchema, allow_none=True)
+    failure_reason = fields.String(allow_none=True)
+    supervision_level = fields.Integer(metadata={"description": "督办所到的网格员级别（4→1）"})
+    due_at = LocalDateTime(allow_none=True)
+    overdue = fields.Boolean()
+    received_at = LocalDateTime()
+    created_at = LocalDateTime()
+    updated_at = LocalDateTime()
+    version = fields.Integer()
+
+
+class DisputeEventSchema(ma.Schema):
+    id = fields.Integer()
+    sequence = fields.Integer()
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    note = fields.String(allow_none=True)
+    actor = fields.Nested(PersonRefSchema, allow_none=True)
+    created_at = LocalDateTime()
+    hash = fields.String()
+
+
+DisputePageSchema = page_of(DisputeSchema, "DisputePage")
+DisputeEventPageSchema = page_of(DisputeEventSchema, "DisputeEventPage")

@@ -70,8 +70,22 @@ def report(user, scope, payload):
         db.session.rollback()
         return _replayed(_by_client_id(user, client_id), digest), False
     record(incident, user, "report", None)
+    if incident.category == "dispute":
+        _open_dispute_for(user, incident, payload)
     db.session.commit()
     return incident, True
+
+
+def _open_dispute_for(user, incident, payload):
+    """A dispute report opens its dispute case at once, routed to the right committee."""
+    from service.disputes.actions import open_dispute
+    details = payload["dispute"] or {"type": "other", "parties": [], "serious": False,
+                                     "village_ids": []}
+    dispute = open_dispute(user, town_id=incident.town_id, village_id=incident.village_id,
+                           grid_id=incident.grid_id, channel=incident.channel,
+                           description=incident.description, details=details,
+                           incident_id=incident.id, now=incident.created_at)
+    incident.dispute_id = dispute.id
 
 
 def _by_client_id(user, client_id):
@@ -89,10 +103,11 @@ def _replayed(existing, digest):
 def _grid_for(scope, payload):
     if payload["location"] is not None:
         grid_id = locate_grid_id(db.session, *payload["location"])
-        if grid_id is None:
+        if grid_id is not None:
+            return db.session.get(Grid, grid_id)
+        if payload["grid_id"] is None:  # API.md: outside_area "unless grid_id is given"
             raise OutsideArea("上报位置不在本镇任何网格内；无定位时请选择网格",
                               "The location is in no grid of the town", status=422)
-        return db.session.get(Grid, grid_id)
     grid = db.session.get(Grid, payload["grid_id"])
     if grid is None or not scope.covers(grid.village_id, grid.id):
         raise ValidationFailed(errors={"grid_id": ["该网格不存在或不在您的负责范围内"]})

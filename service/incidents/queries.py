@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from geo.nearby import distance_metres, within_metres
 from service.errors import NotFound
 from service.extensions import db
-from service.models import Incident, IncidentEvent, IncidentPhoto
+from service.models import Dispute, Incident, IncidentEvent, IncidentPhoto
 from service.models.incidents import OPEN_STATUSES
 from service.models.types import utcnow
 from service.pagination import keyset_page
@@ -17,9 +17,15 @@ NOT_FOUND = ("事件不存在", "Incident not found")
 
 
 def visible_to(user, scope):
-    """The SQL condition for incidents ``user`` may see."""
-    return or_(scope.area_condition(Incident.village_id, Incident.grid_id),
-               Incident.reporter_id == user.id, Incident.assignee_id == user.id)
+    """The SQL condition for incidents ``user`` may see: their area, their own reports and
+    assignments, and — for mediators — the incidents behind disputes they may see."""
+    from service.disputes.queries import visible_to as dispute_visible_to
+    conditions = [scope.area_condition(Incident.village_id, Incident.grid_id),
+                  Incident.reporter_id == user.id, Incident.assignee_id == user.id]
+    if scope.committee_ids:
+        conditions.append(Incident.id.in_(select(Dispute.incident_id).where(
+            Dispute.incident_id.is_not(None), dispute_visible_to(user, scope))))
+    return or_(*conditions)
 
 
 def visible_incidents(user, scope):

@@ -1,0 +1,56 @@
+"""Reading disputes through the caller's scope, in SQL."""
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from service.errors import NotFound
+from service.extensions import db
+from service.models import Dispute, DisputeMediator, DisputeVillage, RoutingDecision
+from service.models.disputes import TERMINAL_STATUSES
+from service.models.types import utcnow
+from service.pagination import keyset_page
+
+NOT_FOUND = ("纠纷案件不存在", "Dispute not found")
+
+
+def visible_to(user, scope):
+    """Area workers see their area's disputes; mediators their committees' (including the ones
+    their committee handled before an escalation) and the ones they are assigned to."""
+    conditions = [scope.area_condition(Dispute.village_id, Dispute.grid_id),
+                  Dispute.reporter_id == user.id,
+                  Dispute.id.in_(select(DisputeMediator.dispute_id)
+                                 .where(DisputeMediator.user_id == user.id))]
+    if scope.village_ids:
+        conditions.append(Dispute.id.in_(select(DisputeVillage.dispute_id).where(
+            DisputeVillage.village_id.in_(sorted(scope.village_ids)))))
+    if scope.committee_ids:
+        committees = sorted(scope.committee_ids)
+        conditions.append(Dispute.committee_id.in_(committees))
+        conditions.append(Dispute.id.in_(select(RoutingDecision.dispute_id).where(
+            RoutingDecision.committee_id.in_(committees))))
+    return or_(*conditions)
+
+
+def get_visible(user, scope, dispute_id, for_update=False):
+    stmt = select(Dispute).where(visible_to(user, scope), Dispute.id == dispute_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Dispute.__table__)
+    dispute = db.session.scalar(stmt)
+    if dispute is None:
+        raise NotFound(*NOT_FOUND)
+    return dispute
+
+
+def list_page(user, scope, filters, limit, cursor):
+    stmt = select(Dispute).where(visible_to(user, scope))
+    for name in ("status", "committee_id", "type", "village_id", "channel"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(Dispute, name) == filters[name])
+    if filters.get("assigned_to") == "me":
+        stmt = stmt.where(Dispute.id.in_(select(DisputeMediator.dispute_id)
+                                         .where(DisputeMediator.user_id == user.id)))
+    if filters.get("overdue") is not None:
+        late = (Dispute.due_at < utcnow()) & Dispute.status.not_in(TERMINAL_STATUSES)
+        stmt = stmt.where(late if filters["overdue"] else ~late | Dispute.due_at.is_(None))
+    return keyset_page(db.session, stmt, [Dispute.created_at, Dispute.id], [datetime, int],
+                       limit, cursor, descending=True)

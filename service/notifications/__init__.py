@@ -1,0 +1,9 @@
+"""Notifications: an outbox written in the transaction that causes it, read in the app, and
+delivered further by a pluggable sender."""
+from service.models import Notification
+
+
+def notify(session, user_ids, kind, title, body, dispute_id=None, at=None):
+    for user_id in sorted(set(user_ids)):
+        session.add(Notification(user_id=user_id, kind=kind, title=title, body=body,
+                                 dispute_id=dispute_id, **({"created_at": at} if at else {})))
