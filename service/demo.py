@@ -51,8 +51,11 @@ def town_is_loaded(session) -> bool:
     return session.scalar(select(func.count()).select_from(Town)) > 0
 
 
-def load_demo_town(session, seed=2023, allow_demo_password=True):
-    """Create the demo town and its people in an empty database; return the Town."""
+def load_demo_town(session, seed=2023, allow_demo_password=True, password_hash=None):
+    """Create the demo town and its people in an empty database; return the Town.
+
+    ``password_hash`` (of the demo password) may be given to skip hashing it here.
+    """
     if not allow_demo_password:
         raise DemoRefused("生产环境不能加载演示数据（演示密码不安全）")
     if town_is_loaded(session):
@@ -71,7 +74,7 @@ def load_demo_town(session, seed=2023, allow_demo_password=True):
                   name=item.name, boundary=to_column(item.boundary)) for item in demo.grids]
     session.add_all(grids)
     session.flush()
-    people = PeopleFactory(hash_password(DEMO_PASSWORD))
+    people = PeopleFactory(password_hash or hash_password(DEMO_PASSWORD))
     _add_staff(people, town, list(villages.values()), grids)
     session.add_all(people.users)
     session.flush()

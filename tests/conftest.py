@@ -11,6 +11,7 @@ import shutil
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
@@ -19,6 +20,9 @@ from service.demo import load_demo_town
 from service.extensions import db
 
 BACKENDS = ["spatialite", "postgis"]
+# The demo password hashed with argon2's lowest cost: sign-ins in tests stay fast; production
+# hashes keep argon2-cffi's defaults.
+CHEAP_DEMO_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("songyuan-demo")
 _copies = itertools.count(1)
 
 
@@ -109,7 +113,7 @@ def databases(request, tmp_path_factory):
     app = make_app(url, tmp_path_factory.mktemp("template"))
     with app.app_context():
         upgrade()
-        load_demo_town(db.session)
+        load_demo_town(db.session, password_hash=CHEAP_DEMO_HASH)
         db.session.remove()
         db.engine.dispose()
     yield databases
