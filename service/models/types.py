@@ -1,8 +1,10 @@
 """Column types shared by the models."""
-from datetime import datetime, timezone
+from datetime import timezone
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+from service import clock
 
 
 class UtcDateTime(TypeDecorator):
@@ -28,4 +30,4 @@ class UtcDateTime(TypeDecorator):
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    return clock.now()
