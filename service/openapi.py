@@ -33,7 +33,8 @@ def blueprints():
     from service.disputes.views import blp as disputes
     from service.incidents.views import blp as incidents
     from service.notifications.views import blp as notifications
-    return [health, auth, geography, incidents, disputes, notifications]
+    from service.stats.views import blp as stats
+    return [health, auth, geography, incidents, disputes, notifications, stats]
 
 
 def create_api(app) -> Api:

@@ -219,7 +219,10 @@ def _follow_up(dispute, user, body, now):
                      performed=body["performed"], satisfaction=body["satisfaction"],
                      note=body.get("note"), visitor_id=user.id)
     db.session.add(visit)
-    return body.get("note"), {"performed": body["performed"], "satisfaction": body["satisfaction"]}
+    if body.get("judicially_confirmed"):
+        dispute.judicially_confirmed = True
+    return body.get("note"), {"performed": body["performed"], "satisfaction": body["satisfaction"],
+                              "judicially_confirmed": bool(body.get("judicially_confirmed"))}
 
 
 HANDLERS = {"accept": _accept, "decline": _decline, "assign": _assign, "session": _session,

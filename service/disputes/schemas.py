@@ -99,6 +99,8 @@ class FollowUpSchema(ma.Schema):
     visited_at = LocalDateTime(required=True)
     performed = fields.Boolean(required=True)
     satisfaction = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    judicially_confirmed = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "回访时了解到当事人已申请并获法院司法确认"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 

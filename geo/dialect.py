@@ -1,0 +1,11 @@
+"""SQL expressions whose spelling differs between SpatiaLite (SQLite) and PostGIS (PostgreSQL)."""
+from sqlalchemy import func, literal_column
+
+TOWN_UTC_OFFSET_HOURS = 8  # Asia/Shanghai keeps no daylight saving time
+
+
+def town_month(dialect_name, column):
+    """'YYYY-MM' of a UTC timestamp column, in the town's time."""
+    if dialect_name == "sqlite":
+        return func.strftime("%Y-%m", column, f"+{TOWN_UTC_OFFSET_HOURS} hours")
+    return func.to_char(column.op("AT TIME ZONE")(literal_column("'Asia/Shanghai'")), "YYYY-MM")

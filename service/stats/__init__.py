@@ -1,0 +1,1 @@
+"""The town's figures: summaries for any period and the annual report."""

@@ -1,0 +1,128 @@
+"""Aggregations in SQL, within the caller's scope. Each table is scanned once per figure family:
+one GROUP BY over all the keys a family needs, folded into its breakdowns here.
+
+Definitions (also in the README):
+- incidents: reported (created) in the period; petitions are incidents of category ``petition``,
+  counted by channel.
+- disputes received: registered in the period. Mediated: mediation concluded (agreed or failed)
+  in the period. Agreed: concluded with an agreement. Success rate: agreed / mediated.
+  Agreement amount: the sum of agreed amounts. Performed: agreements with a follow-up visit
+  that found them performed. Judicial confirmations: agreements confirmed by a court.
+  By committee level: the committee that concluded (or holds) the case.
+- escalated: disputes received in the period that went up to the town committee; supervised:
+  督办 steps taken in the period; overdue: disputes received in the period whose current stage
+  is past due now.
+"""
+from collections import Counter, defaultdict
+from decimal import Decimal
+
+from sqlalchemy import and_, exists, func, select
+
+from geo.dialect import town_month
+from service.disputes.queries import visible_to as dispute_visible_to
+from service.extensions import db
+from service.incidents.queries import visible_to as incident_visible_to
+from service.models import Committee, Dispute, DisputeEvent, FollowUp, Incident, Village
+from service.models.disputes import TERMINAL_STATUSES
+from service.models.types import utcnow
+
+
+def _in(column, start, end):
+    return and_(column >= start, column < end)
+
+
+def incident_figures(user, scope, start, end, village_id=None):
+    month = town_month(db.engine.dialect.name, Incident.created_at).label("month")
+    stmt = (select(Incident.category, Incident.channel, Incident.status, Incident.village_id,
+                   month, func.count())
+            .where(incident_visible_to(user, scope), _in(Incident.created_at, start, end))
+            .group_by(Incident.category, Incident.channel, Incident.status, Incident.village_id,
+                      month))
+    if village_id is not None:
+        stmt = stmt.where(Incident.village_id == village_id)
+    by = defaultdict(Counter)
+    petitions = Counter()
+    for category, channel, status, village, month_key, count in db.session.execute(stmt):
+        for name, key in (("category", category), ("channel", channel), ("status", status),
+                          ("village", village), ("month", month_key)):
+            by[name][key] += count
+        if category == "petition":
+            petitions[channel] += count
+    names = dict(db.session.execute(select(Village.id, Village.name)).all())
+    return {
+        "total": sum(by["category"].values()),
+        "by_category": dict(by["category"]), "by_channel": dict(by["channel"]),
+        "by_status": dict(by["status"]),
+        "by_village": [{"village_id": v, "name": names.get(v), "count": n}
+                       for v, n in sorted(by["village"].items())],
+        "by_month": [{"month": m, "count": n} for m, n in sorted(by["month"].items())],
+    }, {"total": sum(petitions.values()), "by_channel": dict(petitions)}
+
+
+def _dispute_scope(user, scope, village_id):
+    conditions = [dispute_visible_to(user, scope)]
+    if village_id is not None:
+        conditions.append(Dispute.village_id == village_id)
+    return and_(*conditions)
+
+
+def dispute_figures(user, scope, start, end, village_id=None):
+    where = _dispute_scope(user, scope, village_id)
+    blank = lambda: {"received": 0, "mediated": 0, "agreed": 0}  # noqa: E731
+    by_level, by_type = defaultdict(blank), defaultdict(blank)
+    by_status = Counter()
+    received = db.session.execute(
+        select(Committee.level, Dispute.type, Dispute.status, func.count())
+        .join(Committee, Committee.id == Dispute.committee_id)
+        .where(where, _in(Dispute.created_at, start, end))
+        .group_by(Committee.level, Dispute.type, Dispute.status)).all()
+    for level, kind, status, count in received:
+        by_level[level]["received"] += count
+        by_type[kind]["received"] += count
+        by_status[status] += count
+    performed = exists().where(FollowUp.dispute_id == Dispute.id, FollowUp.performed)
+    agreed = Dispute.agreement_terms.is_not(None)
+    concluded = db.session.execute(
+        select(Committee.level, Dispute.type, agreed, performed, Dispute.judicially_confirmed,
+               func.count(), func.sum(Dispute.agreement_amount_yuan))
+        .join(Committee, Committee.id == Dispute.committee_id)
+        .where(where, _in(Dispute.resolved_at, start, end))
+        .group_by(Committee.level, Dispute.type, agreed, performed,
+                  Dispute.judicially_confirmed)).all()
+    totals = Counter()
+    amount = Decimal(0)
+    for level, kind, is_agreed, is_performed, confirmed, count, total in concluded:
+        for bucket in (by_level[level], by_type[kind]):
+            bucket["mediated"] += count
+            bucket["agreed"] += count if is_agreed else 0
+        totals["mediated"] += count
+        if is_agreed:
+            totals["agreed"] += count
+            totals["performed"] += count if is_performed else 0
+            totals["confirmed"] += count if confirmed else 0
+            amount += Decimal(total or 0)
+    mediated = totals["mediated"]
+    return {
+        "received": sum(by_status.values()), "mediated": mediated, "agreed": totals["agreed"],
+        "failed": mediated - totals["agreed"],
+        "success_rate": round(totals["agreed"] / mediated, 4) if mediated else None,
+        "agreement_amount_yuan": f"{amount:.2f}", "agreements_performed": totals["performed"],
+        "judicial_confirmations": totals["confirmed"],
+        "by_status": dict(by_status), "by_committee_level": dict(by_level),
+        "by_type": dict(by_type),
+    }
+
+
+def escalation_figures(user, scope, start, end, village_id=None):
+    where = _dispute_scope(user, scope, village_id)
+    received = _in(Dispute.created_at, start, end)
+    count = lambda stmt: db.session.scalar(stmt) or 0  # noqa: E731
+    return {
+        "escalated_to_town": count(select(func.count()).where(where, received, Dispute.escalated)),
+        "supervised": count(select(func.count()).select_from(DisputeEvent)
+                            .join(Dispute, Dispute.id == DisputeEvent.dispute_id)
+                            .where(where, DisputeEvent.action == "supervise",
+                                   _in(DisputeEvent.created_at, start, end))),
+        "overdue_disputes": count(select(func.count()).where(
+            where, received, Dispute.due_at < utcnow(), Dispute.status.not_in(TERMINAL_STATUSES))),
+    }

@@ -1,0 +1,30 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from service.stats.period import EARLIEST_YEAR, LATEST_YEAR
+
+
+class SummaryQuerySchema(ma.Schema):
+    from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "开始日期（含），默认当年 1 月 1 日"})
+    to = fields.Date(load_default=None, metadata={"description": "结束日期（含），默认今天"})
+    village_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class AnnualQuerySchema(ma.Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=EARLIEST_YEAR, max=LATEST_YEAR))
+
+
+class SummarySchema(ma.Schema):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    village_id = fields.Integer(allow_none=True)
+    incidents = fields.Dict(metadata={"description": "事件：总数及按类别、渠道、状态、村、月"})
+    petitions = fields.Dict(metadata={"description": "信访：按渠道"})
+    disputes = fields.Dict(metadata={"description": "纠纷：受理、调解、成功、成功率、金额、履行、司法确认，按调委会级别与类型"})
+    escalations = fields.Dict(metadata={"description": "上报镇调委会、督办、逾期"})
+
+
+class AnnualReportSchema(ma.Schema):
+    year = fields.Integer()
+    figures = fields.Dict()
+    text_zh = fields.String()
