@@ -40,11 +40,15 @@ _QUERIES = {
 }
 
 
+_QUERIES = {dialect: {name: text(sql) for name, sql in queries.items()}
+            for dialect, queries in _QUERIES.items()}
+
+
 def locate_grid_id(session, lon: float, lat: float):
     """The id of the grid containing (lon, lat), or None when the point is in no grid."""
     queries = _QUERIES[session.get_bind().dialect.name]
     params = {"lon": float(lon), "lat": float(lat), "tolerance": EDGE_TOLERANCE_DEG}
-    grid_id = session.execute(text(queries["exact"]), params).scalar()
+    grid_id = session.execute(queries["exact"], params).scalar()
     if grid_id is None:
-        grid_id = session.execute(text(queries["near"]), params).scalar()
+        grid_id = session.execute(queries["near"], params).scalar()
     return grid_id
