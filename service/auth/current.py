@@ -24,9 +24,12 @@ def caller():
 
 
 def caller_scope() -> Scope:
-    if "scope" not in g:
-        g.scope = scope_of(current_user, db.session)
-    return g.scope
+    """The caller's scope, computed once per request (keyed by user, so a reused ``g`` in
+    tests or background jobs can never hand one user's scope to another)."""
+    cached = g.get("caller_scope")
+    if cached is None or cached[0] != current_user.id:
+        cached = g.caller_scope = (current_user.id, scope_of(current_user, db.session))
+    return cached[1]
 
 
 def token_claims() -> dict:

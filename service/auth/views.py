@@ -4,29 +4,22 @@ from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
 
 from service.auth import actions
-from service.auth.current import caller_scope, login_required
+from service.auth.current import login_required
 from service.auth.schemas import LoginAnswerSchema, LoginSchema, MeSchema, TokenPairSchema
-from service.scope import levels_of
+from service.extensions import db
+from service.scope import levels_of, scope_of
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与当前用户")
 
 
 def describe_user(user):
-    scope = caller_scope() if current_user_is(user) else None
+    scope = scope_of(user, db.session)
     return {
         "id": user.id, "username": user.username, "name": user.name,
         "roles": sorted(user.role_names), "levels": levels_of(user),
-        "scope": scope and {"town": scope.town_wide, "village_ids": sorted(scope.village_ids),
-                            "grid_ids": sorted(scope.grid_ids),
-                            "committee_ids": sorted(scope.committee_ids)},
+        "scope": {"town": scope.town_wide, "village_ids": sorted(scope.village_ids),
+                  "grid_ids": sorted(scope.grid_ids), "committee_ids": sorted(scope.committee_ids)},
     }
-
-
-def current_user_is(user):
-    try:
-        return current_user is not None and current_user.id == user.id
-    except RuntimeError:
-        return False
 
 
 @blp.route("/auth/login", methods=["POST"])
@@ -37,16 +30,7 @@ def login(body):
     """登录：用户名和密码换取访问令牌与刷新令牌"""
     answer = actions.login(body["username"], body["password"], request.remote_addr or "",
                            body["device_id"])
-    return {**answer, "user": describe_signed_in(answer["user"])}
-
-
-def describe_signed_in(user):
-    from service.scope import scope_of
-    from service.extensions import db
-    scope = scope_of(user, db.session)
-    return {**describe_user(user), "scope": {
-        "town": scope.town_wide, "village_ids": sorted(scope.village_ids),
-        "grid_ids": sorted(scope.grid_ids), "committee_ids": sorted(scope.committee_ids)}}
+    return {**answer, "user": describe_user(answer["user"])}
 
 
 @blp.route("/auth/refresh", methods=["POST"])
@@ -71,4 +55,4 @@ def logout():
 @login_required
 def me():
     """当前用户：角色、网格员级别与可见范围"""
-    return describe_signed_in(current_user)
+    return describe_user(current_user)

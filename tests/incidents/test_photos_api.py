@@ -1,0 +1,187 @@
+"""POST/GET /incidents/{id}/photos through HTTP: real images, EXIF removed, limits, bad files."""
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+from PIL import ExifTags, Image
+
+from tests.incidents.conftest import (API, GRID_A1, assert_problem, counts, event_rows,
+                                      gps_jpeg_bytes, jpeg_bytes, png_bytes, reported, snapshot,
+                                      upload, uploaded)
+
+L4_A1 = f"l4-{GRID_A1}"
+MB = 1024 * 1024
+
+
+@pytest.fixture
+def incident(client, auth):
+    return reported(client, auth, L4_A1)
+
+
+def _stored_files(app):
+    root = Path(app.config["PHOTO_DIR"])
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def _unchanged(app, incident_id, before_counts, before_files, before_snapshot):
+    assert counts() == before_counts
+    assert _stored_files(app) == before_files
+    assert snapshot(incident_id) == before_snapshot
+
+
+def test_a_phone_jpeg_is_stored_without_exif_and_served_back(app, client, auth, incident):
+    iid = incident["id"]
+    raw = gps_jpeg_bytes()
+    with Image.open(io.BytesIO(raw)) as source:  # the upload really carries GPS
+        assert source.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    before = snapshot(iid)
+
+    response = upload(client, auth, L4_A1, iid, raw, filename="IMG_0001.jpg")
+
+    assert response.status_code == 201, response.get_json()
+    photo = response.get_json()
+    assert set(photo) >= {"id", "sha256", "content_type", "width", "height"}
+    assert (photo["content_type"], photo["width"], photo["height"]) == ("image/jpeg", 64, 40)
+
+    served = client.get(f"{API}/incidents/{iid}/photos/{photo['id']}", headers=auth.headers(L4_A1))
+    assert served.status_code == 200
+    assert served.mimetype == "image/jpeg"
+    assert hashlib.sha256(served.data).hexdigest() == photo["sha256"]
+    assert b"Exif" not in served.data and b"TestPhone" not in served.data
+    with Image.open(io.BytesIO(served.data)) as image:
+        assert image.format == "JPEG" and image.size == (64, 40)
+        assert not image.getexif()
+        assert "exif" not in image.info
+    # …and so is the file on disk.
+    [stored] = _stored_files(app)
+    assert b"Exif" not in stored.read_bytes()
+
+    # The incident lists it, its version moved on and the case record says so.
+    detail = client.get(f"{API}/incidents/{iid}", headers=auth.headers(L4_A1)).get_json()
+    assert [p["id"] for p in detail["photos"]] == [photo["id"]]
+    assert detail["version"] == before["version"] + 1
+    last = event_rows(iid)[-1]
+    assert (last.action, last.from_status, last.to_status) == ("photo", "reported", "reported")
+
+
+def test_a_png_is_accepted(client, auth, incident):
+    photo = uploaded(client, auth, L4_A1, incident["id"], png_bytes(size=(20, 10)), filename="a.png")
+    assert (photo["content_type"], photo["width"], photo["height"]) == ("image/png", 20, 10)
+    served = client.get(f"{API}/incidents/{incident['id']}/photos/{photo['id']}",
+                        headers=auth.headers(L4_A1))
+    assert served.mimetype == "image/png" and served.data.startswith(b"\x89PNG")
+
+
+def test_the_same_bytes_twice_are_the_same_photo(app, client, auth, incident):
+    iid = incident["id"]
+    raw = gps_jpeg_bytes()
+    first = uploaded(client, auth, L4_A1, iid, raw)
+    before = (counts(), _stored_files(app), snapshot(iid))
+
+    again = upload(client, auth, "center01", iid, raw, filename="renamed.jpg")
+
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json() == first
+    _unchanged(app, iid, *before)
+
+
+def test_the_same_photo_on_two_incidents_is_two_rows_and_one_file(app, client, auth, incident):
+    other = reported(client, auth, L4_A1)
+    raw = jpeg_bytes()
+    one = uploaded(client, auth, L4_A1, incident["id"], raw)
+    two = uploaded(client, auth, L4_A1, other["id"], raw)
+    assert one["id"] != two["id"] and one["sha256"] == two["sha256"]
+    assert len(_stored_files(app)) == 1
+    # Each is served under its own incident only.
+    assert client.get(f"{API}/incidents/{incident['id']}/photos/{two['id']}",
+                      headers=auth.headers(L4_A1)).status_code == 404
+
+
+def _pdf():
+    return (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+            b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+
+def _gif():
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), (1, 2, 3)).save(buffer, "GIF")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, data, filename, status, code", [
+    ("renamed PDF", _pdf(), "photo.jpg", 415, "unsupported_media_type"),
+    ("GIF", _gif(), "photo.png", 415, "unsupported_media_type"),
+    ("text", "这不是图片".encode(), "photo.jpg", 415, "unsupported_media_type"),
+    ("truncated JPEG", jpeg_bytes(size=(300, 200))[:600], "photo.jpg", 422, "validation_failed"),
+    ("truncated PNG", png_bytes(size=(300, 200))[:80], "photo.png", 422, "validation_failed"),
+    ("empty file", b"", "photo.jpg", 422, "validation_failed"),
+])
+def test_bad_files_are_refused_and_nothing_is_stored(app, client, auth, incident, name, data,
+                                                      filename, status, code):
+    iid = incident["id"]
+    before = (counts(), _stored_files(app), snapshot(iid))
+    response = upload(client, auth, L4_A1, iid, data, filename=filename, content_type="image/jpeg")
+    assert_problem(response, status, code)
+    _unchanged(app, iid, *before)
+
+
+def test_a_jpeg_over_10_mb_is_413(app, client, auth, incident):
+    """Just over the photo limit, but inside the request-size limit: the photo check answers."""
+    iid = incident["id"]
+    before = (counts(), _stored_files(app), snapshot(iid))
+    big = jpeg_bytes() + b"\0" * (10 * MB)
+    assert 10 * MB < len(big) < app.config["MAX_CONTENT_LENGTH"] - 4096
+    assert_problem(upload(client, auth, L4_A1, iid, big), 413, "payload_too_large")
+    _unchanged(app, iid, *before)
+
+
+def test_an_11_mb_upload_is_413_problem_json(app, client, auth, incident):
+    iid = incident["id"]
+    before = (counts(), _stored_files(app), snapshot(iid))
+    huge = jpeg_bytes() + b"\0" * (11 * MB)
+    response = upload(client, auth, L4_A1, iid, huge)
+    assert_problem(response, 413, "payload_too_large")
+    _unchanged(app, iid, *before)
+
+
+def test_at_most_9_photos(app, client, auth, incident):
+    iid = incident["id"]
+    ids = [uploaded(client, auth, L4_A1, iid, png_bytes((n * 20, 0, 0)))["id"] for n in range(9)]
+    assert len(set(ids)) == 9
+    before = (counts(), _stored_files(app), snapshot(iid))
+
+    problem = assert_problem(upload(client, auth, L4_A1, iid, png_bytes((0, 0, 250))), 422,
+                             "validation_failed")
+    assert "file" in problem["errors"]
+    _unchanged(app, iid, *before)
+    assert counts()["incident_photos"] == 9
+    detail = client.get(f"{API}/incidents/{iid}", headers=auth.headers(L4_A1)).get_json()
+    assert [p["id"] for p in detail["photos"]] == ids
+
+    # One of the nine again is still the same photo, not a tenth.
+    again = upload(client, auth, L4_A1, iid, png_bytes((0, 0, 0)))
+    assert again.status_code == 200 and again.get_json()["id"] == ids[0]
+
+
+def test_a_missing_file_field_is_422(app, client, auth, incident):
+    iid = incident["id"]
+    before = (counts(), _stored_files(app), snapshot(iid))
+    response = upload(client, auth, L4_A1, iid, jpeg_bytes(), field="photo")
+    problem = assert_problem(response, 422, "validation_failed")
+    assert "file" in problem["errors"]
+    response = client.post(f"{API}/incidents/{iid}/photos", headers=auth.headers(L4_A1))
+    assert_problem(response, 422, "validation_failed")
+    response = client.post(f"{API}/incidents/{iid}/photos", data={"file": "not a file"},
+                           content_type="multipart/form-data", headers=auth.headers(L4_A1))
+    assert_problem(response, 422, "validation_failed")
+    _unchanged(app, iid, *before)
+
+
+def test_photo_answers_are_private_to_the_caller(client, auth, incident):
+    photo = uploaded(client, auth, L4_A1, incident["id"], jpeg_bytes())
+    served = client.get(f"{API}/incidents/{incident['id']}/photos/{photo['id']}",
+                        headers=auth.headers(L4_A1))
+    assert "private" in served.headers["Cache-Control"]
+    assert "public" not in served.headers["Cache-Control"]
+    assert client.get(f"{API}/incidents/{incident['id']}/photos/{photo['id']}").status_code == 401
