@@ -37,10 +37,35 @@ def demo_load(seed, if_empty):
     click.echo(f"已载入示例镇：{town.name}（{town.code}），演示密码 songyuan-demo")
 
 
-@click.command("setup", help="建库：执行迁移；数据库为空时载入示例镇")
+@demo_group.command("replay-2023")
+@click.option("--seed", default=2023, show_default=True, help="回放的随机种子")
+def demo_replay_2023(seed):
+    """在示例镇上回放 2023 年：事件上报与处置、信访、纠纷调解（与镇年度报告的数字一致）。"""
+    if not current_app.config["ALLOW_DEMO_PASSWORD"]:
+        raise click.ClickException("生产环境不能回放示例数据")
+    _replay(seed)
+
+
+def _replay(seed=2023):
+    from service.replay import ReplayRefused, replay_2023
+    click.echo("正在回放 2023 年的业务数据……")
+    try:
+        summary = replay_2023(db.session, seed)
+    except ReplayRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    received = sum(summary["disputes_received"].values())
+    click.echo(f"已回放 2023 年：事件 {sum(summary['incidents_by_category'].values())} 件，"
+               f"信访 {sum(summary['petitions'].values())} 件，纠纷 {received} 宗"
+               f"（调解成功 {summary['disputes_agreed_2023']} 宗），用时 {summary['seconds']} 秒")
+
+
+@click.command("setup", help="建库：执行迁移；数据库为空时载入示例镇并回放 2023 年")
 @click.option("--no-demo", is_flag=True, help="不载入示例数据")
-def setup_command(no_demo):
+@click.option("--no-replay", is_flag=True, help="载入示例镇后不回放 2023 年的业务数据")
+def setup_command(no_demo, no_replay):
     upgrade()
     if not no_demo and current_app.config["ALLOW_DEMO_PASSWORD"] and not town_is_loaded(db.session):
         town = load_demo_town(db.session)
         click.echo(f"已载入示例镇：{town.name}（{town.code}）")
+        if not no_replay:
+            _replay()

@@ -34,7 +34,9 @@ def blueprints():
     from service.incidents.views import blp as incidents
     from service.notifications.views import blp as notifications
     from service.stats.views import blp as stats
-    return [health, auth, geography, incidents, disputes, notifications, stats]
+    from service.exports.views import blp as exports
+    from service.charts.views import blp as charts
+    return [health, auth, geography, incidents, disputes, notifications, stats, exports, charts]
 
 
 def create_api(app) -> Api:

@@ -124,7 +124,7 @@ def perform(user, scope, dispute_id, action, body, if_match=None):
     if transition.to:
         dispute.status = transition.to
     note, details = HANDLERS[action](dispute, user, body, now)
-    if dispute.status != from_status:
+    if dispute.status != from_status or action == "escalate":  # received → received at the town
         dispute.stage_started_at = now
         dispute.supervision_level, dispute.supervision_due_at = 4, None
     dispute.version += 1

@@ -6,7 +6,6 @@ from sqlalchemy import or_, select
 from service.errors import NotFound
 from service.extensions import db
 from service.models import Dispute, DisputeMediator, DisputeVillage, RoutingDecision
-from service.models.disputes import TERMINAL_STATUSES
 from service.models.types import utcnow
 from service.pagination import keyset_page
 
@@ -50,7 +49,9 @@ def list_page(user, scope, filters, limit, cursor):
         stmt = stmt.where(Dispute.id.in_(select(DisputeMediator.dispute_id)
                                          .where(DisputeMediator.user_id == user.id)))
     if filters.get("overdue") is not None:
-        late = (Dispute.due_at < utcnow()) & Dispute.status.not_in(TERMINAL_STATUSES)
+        # As the answers' ``overdue``: the current stage's due_at has passed. A finished case has
+        # no due_at, except a closed agreement still waiting for its return visit.
+        late = Dispute.due_at < utcnow()
         stmt = stmt.where(late if filters["overdue"] else ~late | Dispute.due_at.is_(None))
     return keyset_page(db.session, stmt, [Dispute.created_at, Dispute.id], [datetime, int],
                        limit, cursor, descending=True)

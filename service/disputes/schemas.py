@@ -1,5 +1,5 @@
 import marshmallow as ma
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from geo.fields import PointField
 from service.models.disputes import DISPUTE_STATUSES
@@ -67,6 +67,11 @@ class NoteSchema(ma.Schema):
 
 class ReasonSchema(ma.Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+    @validates("reason")
+    def _not_blank(self, value, **_kwargs):
+        if not value.strip():
+            raise ValidationError("须写明理由")
 
 
 class AssignSchema(ma.Schema):

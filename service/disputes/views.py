@@ -17,6 +17,7 @@ from service.pagination import keyset_page
 from service.schema_base import PageQuerySchema
 
 blp = Blueprint("disputes", __name__, url_prefix="/api/v1", description="矛盾纠纷调解")
+# login_required wraps the argument parsing: a call without a valid token is 401, whatever its body.
 
 IF_MATCH_DOC = {"parameters": [{"in": "header", "name": "If-Match", "required": False,
                                 "schema": {"type": "string"},
@@ -30,9 +31,9 @@ def answer(dispute, status=200, headers=None):
 
 
 @blp.route("/disputes", methods=["POST"])
+@login_required
 @blp.arguments(IntakeSchema)
 @blp.response(201, DisputeSchema)
-@login_required
 def intake(payload):
     """登记纠纷（来访、12345 热线等，无现场上报）：立即分派到调委会"""
     dispute = actions.intake(current_user, caller_scope(), payload)
@@ -40,9 +41,9 @@ def intake(payload):
 
 
 @blp.route("/disputes", methods=["GET"])
+@login_required
 @blp.arguments(DisputeQuerySchema, location="query")
 @blp.response(200, DisputePageSchema)
-@login_required
 def disputes(args):
     """纠纷列表：本人可见范围，最新在前；assigned_to=me、overdue=true 等筛选（当事人信息一律掩码）"""
     rows, next_cursor = queries.list_page(current_user, caller_scope(), args, args["limit"],
@@ -59,9 +60,9 @@ def dispute(dispute_id):
 
 
 @blp.route("/disputes/<int:dispute_id>/events", methods=["GET"])
+@login_required
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, DisputeEventPageSchema)
-@login_required
 def events(args, dispute_id):
     """案卷记录（哈希链），从早到晚"""
     queries.get_visible(current_user, caller_scope(), dispute_id)
@@ -100,5 +101,5 @@ def _action_view(action, summary):
 
 for _path, _action, _schema, _summary in ACTION_ROUTES:
     blp.route(f"/disputes/<int:dispute_id>/{_path}", methods=["POST"], endpoint=f"dispute_{_action}")(
-        blp.arguments(_schema)(blp.response(200, DisputeSchema)(
-            blp.doc(**IF_MATCH_DOC)(login_required(_action_view(_action, _summary))))))
+        login_required(blp.arguments(_schema)(blp.response(200, DisputeSchema)(
+            blp.doc(**IF_MATCH_DOC)(_action_view(_action, _summary))))))

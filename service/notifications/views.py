@@ -36,9 +36,9 @@ def item(row):
 
 
 @blp.route("/me/notifications", methods=["GET"])
+@login_required  # before the query is parsed: without a valid token, 401 whatever the query
 @blp.arguments(NotificationQuerySchema, location="query")
 @blp.response(200, page_of(NotificationSchema, "NotificationPage"))
-@login_required
 def notifications(args):
     """我的通知，最新在前；unread=true 只看未读"""
     stmt = select(Notification).where(Notification.user_id == current_user.id)

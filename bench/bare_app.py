@@ -1,0 +1,91 @@
+"""The bare baseline for bench/report.py: a WSGI app with nothing but the essential work.
+
+Per request: parse the JSON body, take a pooled psycopg connection, INSERT the point into
+bench_points with its grid looked up by ST_Contains against the service's own grids table
+(one statement, committed), answer 201 with {id, grid_id}. No framework, no auth, no ORM.
+
+    BENCH_BARE_DSN=postgresql://… gunicorn -w 3 'bench.bare_app:app'
+
+The table is created by bench/report.py (CREATE_TABLE below).
+"""
+import json
+import os
+import queue
+import threading
+
+import psycopg
+
+CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS bench_points (
+    id bigserial PRIMARY KEY,
+    client_id uuid NOT NULL,
+    description text NOT NULL,
+    location geometry(Point, 4326) NOT NULL,
+    grid_id integer REFERENCES grids (id),
+    created_at timestamptz NOT NULL DEFAULT now()
+)"""
+
+INSERT = """
+INSERT INTO bench_points (client_id, description, location, grid_id)
+SELECT %(client_id)s, %(description)s, pt,
+       (SELECT id FROM grids WHERE ST_Contains(boundary, pt) ORDER BY code LIMIT 1)
+FROM (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS pt) AS p
+RETURNING id, grid_id"""
+
+
+class Pool:
+    """A minimal connection pool, opened lazily in each (forked) worker process."""
+
+    def __init__(self, dsn, size=4):
+        self.dsn = dsn
+        self.idle = queue.LifoQueue()
+        self.size = size
+        self.opened = 0
+        self.lock = threading.Lock()
+
+    def get(self):
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            with self.lock:
+                if self.opened < self.size:
+                    self.opened += 1
+                    return psycopg.connect(self.dsn, autocommit=True)
+            return self.idle.get()
+
+    def put(self, conn):
+        if conn.closed:
+            with self.lock:
+                self.opened -= 1
+        else:
+            self.idle.put(conn)
+
+
+POOL = Pool(os.environ.get("BENCH_BARE_DSN", "postgresql://postgres@127.0.0.1/postgres"))
+
+
+def _answer(start_response, status, body):
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def app(environ, start_response):
+    if environ.get("PATH_INFO") == "/health":
+        return _answer(start_response, "200 OK", {"status": "ok"})
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length))
+        lon, lat = body["location"]["coordinates"]
+        params = {"client_id": body["client_id"], "description": body["description"],
+                  "lon": float(lon), "lat": float(lat)}
+    except (ValueError, KeyError, TypeError):
+        return _answer(start_response, "400 Bad Request", {"code": "bad_json"})
+    conn = POOL.get()
+    try:
+        point_id, grid_id = conn.execute(INSERT, params).fetchone()
+    finally:
+        POOL.put(conn)
+    if grid_id is None:
+        return _answer(start_response, "422 Unprocessable Entity", {"code": "outside_area"})
+    return _answer(start_response, "201 Created", {"id": point_id, "grid_id": grid_id})

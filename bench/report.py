@@ -1,0 +1,294 @@
+"""Report submission throughput: the full service against a bare psycopg endpoint, same run.
+
+On a fresh PostGIS database set up with `flask --app service setup`, for each gunicorn
+configuration (the same for both apps) this serves
+  * the service — POST /api/v1/incidents, full stack: token check, validation, grid lookup,
+    insert, case record, duplicate check — and
+  * bench/bare_app.py — parse JSON, INSERT the point with its grid found by ST_Contains against
+    the same grids table, one pooled psycopg connection, no framework,
+and drives each with 16 concurrent clients (each signed in as a different level-4 grid worker
+for the service) POSTing random points inside the demo grids: a warm-up, then a timed run.
+It reports requests/s, p50 and p99 latency, the service/bare ratio (target ≥ 50 %, p99 ≤ 50 ms)
+and each service worker's resident memory after the run (target ≤ 150 MB).
+
+    .venv/bin/python -m bench.report [--configs sync:2,sync:3,sync:4] [--duration 20]
+                                     [--warmup 5] [--clients 16] [--driver wrk|python]
+
+The load generator is wrk (apt-get install wrk) when it is installed, else Python threads.
+It runs on the same machine: its CPU is taken from both apps alike.
+Prints Markdown tables; writes bench/results/report-<time>.json.
+"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a file: python bench/report.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg
+
+from bench.bare_app import CREATE_TABLE
+from bench.common import (CpuMeter, Gunicorn, exit_on_sigterm, flask_setup, fmt, loadavg, login,
+                          machine, markdown_table, percentile, plain, postgres_version,
+                          random_points, rss_mb, scratch_postgis, server_env, wait_for_idle_cpu,
+                          write_results)
+
+LUA = Path(__file__).resolve().parent / "report_load.lua"
+DESCRIPTION = "路灯损坏，夜间存在安全隐患（压测）"
+
+
+# --- load generators ---------------------------------------------------------------------------
+
+def run_wrk(url, tokens_file, points_file, clients, duration):
+    env = {**os.environ, "BENCH_TOKENS": str(tokens_file), "BENCH_POINTS": str(points_file),
+           "BENCH_PATH": "/" + url.split("/", 3)[3]}
+    done = subprocess.run(["wrk", "-t", str(clients), "-c", str(clients), "-d", f"{duration}s",
+                           "--timeout", "10s", "-s", str(LUA), url],
+                          env=env, capture_output=True, text=True, check=True)
+    line = next(line for line in done.stdout.splitlines() if line.startswith("BENCH_JSON "))
+    raw = json.loads(line.removeprefix("BENCH_JSON "))
+    seconds = raw["duration_us"] / 1e6
+    ok = sum(n for status, n in raw["statuses"].items() if status.startswith("2"))
+    return {"driver": "wrk", "requests": raw["requests"], "ok": ok, "seconds": seconds,
+            "rps": ok / seconds, "p50_ms": raw["latency_us"]["p50"] / 1000,
+            "p90_ms": raw["latency_us"]["p90"] / 1000, "p99_ms": raw["latency_us"]["p99"] / 1000,
+            "max_ms": raw["latency_us"]["max"] / 1000, "statuses": raw["statuses"],
+            "errors": raw["errors"]}
+
+
+def run_python(url, tokens, points, clients, duration):
+    """Threads with http.client, one connection per client (reopened when the server closes it)."""
+    host_port, path = url.split("/", 3)[2], "/" + url.split("/", 3)[3]
+    host, port = host_port.split(":")
+    latencies, statuses, errors = [], {}, {"exception": 0}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + duration
+    started = time.monotonic()
+
+    def client(number):
+        import random
+        rng = random.Random(number)
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {tokens[number % len(tokens)]}"}
+        conn = None
+        mine, my_statuses, my_errors = [], {}, 0
+        while time.monotonic() < stop_at:
+            lon, lat, _grid = points[rng.randrange(len(points))]
+            body = json.dumps({"client_id": str(uuid.uuid4()), "category": "safety_hazard",
+                               "description": DESCRIPTION,
+                               "location": {"type": "Point", "coordinates": [lon, lat]}},
+                              ensure_ascii=False).encode()
+            begin = time.perf_counter()
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+                conn.request("POST", path, body, headers)
+                answer = conn.getresponse()
+                answer.read()
+                if answer.getheader("Connection", "").lower() == "close":
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException):
+                my_errors += 1
+                conn = None
+                continue
+            mine.append((time.perf_counter() - begin) * 1000)
+            my_statuses[str(answer.status)] = my_statuses.get(str(answer.status), 0) + 1
+        with lock:
+            latencies.extend(mine)
+            for status, n in my_statuses.items():
+                statuses[status] = statuses.get(status, 0) + n
+            errors["exception"] += my_errors
+
+    workers = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    seconds = time.monotonic() - started
+    ok = sum(n for status, n in statuses.items() if status.startswith("2"))
+    return {"driver": "python", "requests": len(latencies), "ok": ok, "seconds": seconds,
+            "rps": ok / seconds, "p50_ms": percentile(latencies, 50),
+            "p90_ms": percentile(latencies, 90), "p99_ms": percentile(latencies, 99),
+            "max_ms": max(latencies, default=None), "statuses": statuses, "errors": errors}
+
+
+class Load:
+    def __init__(self, driver, tokens, points, clients, workdir):
+        self.driver, self.tokens, self.points, self.clients = driver, tokens, points, clients
+        self.tokens_file = Path(workdir) / "tokens.txt"
+        self.points_file = Path(workdir) / "points.txt"
+        self.tokens_file.write_text("\n".join(tokens) + "\n")
+        self.points_file.write_text("".join(f"{lon!r} {lat!r}\n" for lon, lat, _ in points))
+
+    def run(self, url, duration):
+        if self.driver == "wrk":
+            return run_wrk(url, self.tokens_file, self.points_file, self.clients, duration)
+        return run_python(url, self.tokens, self.points, self.clients, duration)
+
+
+# --- one configuration -------------------------------------------------------------------------
+
+def parse_config(text):
+    """'sync:3' → (3 workers, 1 thread); 'gthread:2x4' → (2 workers, 4 threads)."""
+    kind, _, size = text.partition(":")
+    if kind == "sync":
+        return {"name": text, "workers": int(size), "threads": 1}
+    if kind == "gthread":
+        workers, threads = size.split("x")
+        return {"name": text, "workers": int(workers), "threads": int(threads)}
+    raise argparse.ArgumentTypeError(f"bad config {text!r}: sync:N or gthread:NxT")
+
+
+def count_rows(plain_url, table):
+    with psycopg.connect(plain_url) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def measure_app(name, server, url, load, args, plain_url, table):
+    server.wait_ready("/api/v1/health" if name == "service" else "/health")
+    before_rows = count_rows(plain_url, table)
+    busy_before = wait_for_idle_cpu(args.idle_below, args.idle_wait,
+                                 log=lambda line: print(line, file=sys.stderr, flush=True))
+    warm = load.run(url, args.warmup)
+    mid_rows = count_rows(plain_url, table)
+    load_before = loadavg()
+    with CpuMeter(server, plain_url) as meter:
+        result = load.run(url, args.duration)
+    after_rows = count_rows(plain_url, table)
+    cpu = meter.result
+    per_request = {f"{key[:-2]}_ms_per_req": cpu[key] * 1000 / result["ok"] if result["ok"] else None
+                   for key in ("app_cpu_s", "db_cpu_s", "loadgen_cpu_s", "other_cpu_s")}
+    result.update({"cpu": cpu, **per_request,
+        "app": name, "warmup_ok": warm["ok"], "rows_added": after_rows - mid_rows,
+        "rows_added_warmup": mid_rows - before_rows, "loadavg_before": load_before,
+        "machine_busy_before": busy_before,
+        "worker_rss_mb": {str(pid): rss for pid, rss in server.worker_rss_mb().items()},
+        "master_rss_mb": rss_mb(server.pid),
+    })
+    return result
+
+
+def run_config(config, args, database_url, load, workdir):
+    plain_url = plain(database_url)
+    results = {}
+    for name in ("service", "bare"):
+        env = server_env(database_url, PHOTO_DIR=str(Path(workdir) / "photos"),
+                         BENCH_BARE_DSN=plain_url)
+        app = "service:create_app()" if name == "service" else "bench.bare_app:app"
+        extra = ["--worker-class", "gthread"] if config["threads"] > 1 else []
+        with Gunicorn(env, app, workers=config["workers"], threads=config["threads"],
+                      log_path=Path(workdir) / f"{name}-{config['name'].replace(':', '_')}.log",
+                      extra_args=extra) as server:
+            url = server.base + "/incidents" if name == "service" else server.root + "/points"
+            results[name] = measure_app(name, server, url, load, args, plain_url,
+                                        "incidents" if name == "service" else "bench_points")
+        print(f"  {config['name']} {name}: {results[name]['rps']:.1f} req/s, "
+              f"p50 {results[name]['p50_ms']:.1f} ms, p99 {results[name]['p99_ms']:.1f} ms, "
+              f"statuses {results[name]['statuses']}", file=sys.stderr, flush=True)
+    service, bare = results["service"], results["bare"]
+    return {"config": config, "service": service, "bare": bare,
+            "ratio": service["rps"] / bare["rps"] if bare["rps"] else None}
+
+
+# --- main --------------------------------------------------------------------------------------
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--configs", default="sync:2,sync:3,sync:4",
+                        help="gunicorn set-ups to try, the same for both apps (default %(default)s)")
+    parser.add_argument("--duration", type=int, default=20, help="timed seconds per app")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed seconds per app first")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--points", type=int, default=5000, help="distinct random points")
+    parser.add_argument("--driver", choices=["wrk", "python"],
+                        default="wrk" if shutil.which("wrk") else "python")
+    parser.add_argument("--idle-below", type=float, default=0.25,
+                        help="before each run wait until the machine's CPU is less busy than this")
+    parser.add_argument("--idle-wait", type=float, default=300,
+                        help="… but no longer than this many seconds")
+    parser.add_argument("--postgres-url", default=None,
+                        help="any database on the PostgreSQL server (default $BENCH_POSTGRES_URL "
+                             "or postgresql+psycopg://postgres@127.0.0.1/postgres)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    exit_on_sigterm()
+    args = parse_args(argv)
+    configs = [parse_config(text) for text in args.configs.split(",")]
+    host = machine()
+    with scratch_postgis("report", args.postgres_url) as database_url, \
+            tempfile.TemporaryDirectory(prefix="bench_report_") as workdir:
+        plain_url = plain(database_url)
+        flask_setup(database_url)
+        with psycopg.connect(plain_url, autocommit=True) as conn:
+            conn.execute(CREATE_TABLE)
+            conn.execute("ANALYZE")
+            users = [row[0] for row in conn.execute(
+                "SELECT username FROM users WHERE username LIKE 'l4-%%' ORDER BY username")]
+        # one level-4 worker per client, spread over the town
+        step = max(1, len(users) // args.clients)
+        users = users[::step][:args.clients]
+        points = random_points(plain_url, args.points)
+        with Gunicorn(server_env(database_url, PHOTO_DIR=str(Path(workdir) / "photos")),
+                      workers=1) as server:
+            server.wait_ready()
+            tokens = [login(server.base, user) for user in users]
+        load = Load(args.driver, tokens, points, args.clients, workdir)
+        runs = []
+        for config in configs:
+            print(f"config {config['name']} …", file=sys.stderr, flush=True)
+            runs.append(run_config(config, args, database_url, load, workdir))
+        database = postgres_version(plain_url)
+        incidents = count_rows(plain_url, "incidents")
+
+    headers = ["gunicorn (both apps)", "service req/s", "service p50 ms", "service p99 ms",
+               "bare req/s", "bare p50 ms", "bare p99 ms", "service/bare", "≥ 50 %",
+               "p99 ≤ 50 ms", "service worker RSS MB", "non-2xx (svc/bare)"]
+    rows = []
+    for run in runs:
+        service, bare = run["service"], run["bare"]
+        rss = [value for value in service["worker_rss_mb"].values() if value is not None]
+        bad = lambda result: sum(n for s, n in result["statuses"].items() if not s.startswith("2")) \
+            + sum(result["errors"].values())
+        rows.append([
+            run["config"]["name"] + (" (threads)" if run["config"]["threads"] > 1 else ""),
+            fmt(service["rps"]), fmt(service["p50_ms"]), fmt(service["p99_ms"]),
+            fmt(bare["rps"]), fmt(bare["p50_ms"]), fmt(bare["p99_ms"]),
+            f"{run['ratio']:.1%}", "yes" if run["ratio"] >= 0.5 else "**no**",
+            "yes" if service["p99_ms"] <= 50 else "**no**",
+            " / ".join(f"{value:.0f}" for value in rss) + (" (max ≤ 150: yes)" if max(rss) <= 150
+                                                         else " (**> 150**)"),
+            f"{bad(service)}/{bad(bare)}"])
+    print(f"\n### Report submission, {args.clients} clients, {args.duration} s each after "
+          f"{args.warmup} s warm-up, load generator {args.driver}\n")
+    print(markdown_table(headers, rows))
+    cpu_headers = ["gunicorn", "app", "req/s", "app CPU ms/req", "PostgreSQL CPU ms/req",
+                   "load generator CPU ms/req", "other processes CPU ms/req", "machine busy"]
+    cpu_rows = [[run["config"]["name"], name, fmt(run[name]["rps"]),
+                 fmt(run[name]["app_cpu_ms_per_req"], 2), fmt(run[name]["db_cpu_ms_per_req"], 2),
+                 fmt(run[name]["loadgen_cpu_ms_per_req"], 2),
+                 fmt(run[name]["other_cpu_ms_per_req"], 2),
+                 f"{run[name]['cpu']['machine_busy_share']:.0%}"]
+                for run in runs for name in ("service", "bare")]
+    print("\nWhere the CPU went during the timed runs (per acknowledged request):\n")
+    print(markdown_table(cpu_headers, cpu_rows))
+    print(f"\nMachine: {host['cores']} cores, {host['cpu']}, Python {host['python']}, "
+          f"{database}; {host['date']}; load average at start {host['loadavg_at_start']}. "
+          f"Incidents in the database at the end: {incidents:,}.")
+    output = write_results("report", {"machine": host, "database": database, "args": vars(args),
+                                      "users": users, "runs": runs})
+    print(f"\nresults: {output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `make test`: the whole pytest suite — SpatiaLite always, PostGIS too when TEST_DATABASE_URL
+# points at a PostgreSQL server (e.g. postgresql+psycopg://postgres@127.0.0.1/songyuan_test).
+# Extra arguments go to pytest: make test ARGS='-k locate -x'.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT_DIR"
+
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+    say "PostGIS: $TEST_DATABASE_URL"
+else
+    say "TEST_DATABASE_URL 未设置：只在 SpatiaLite 上测试（PostGIS 测试跳过）"
+fi
+exec "$VENV/bin/python" -m pytest "$@"

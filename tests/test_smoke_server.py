@@ -1,0 +1,127 @@
+"""Smoke test of the real server: gunicorn with two workers, over HTTP, on each database.
+
+It catches what the Flask test client cannot: the WSGI entry point ``service:create_app()``,
+configuration from the environment (APP_ENV, DATABASE_URL), connections opened in forked
+workers, and answers as they leave the socket.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "songyuan-demo"
+START_TIMEOUT = 60
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, database_url, tmp_path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}/api/v1"
+        self.log_path = tmp_path / "gunicorn.log"
+        env = {**os.environ, "DATABASE_URL": database_url, "APP_ENV": "development",
+               "PHOTO_DIR": str(tmp_path / "photos")}
+        for name in ("SECRET_KEY", "PERSONAL_DATA_KEY"):
+            env.pop(name, None)
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}",
+             "--graceful-timeout", "10", "service:create_app()"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def output(self):
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def wait_until_healthy(self):
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                response = requests.get(f"{self.base}/health", timeout=5)
+                if response.status_code == 200:
+                    return response
+            except requests.RequestException:  # not listening yet, or the workers still booting
+                pass
+            time.sleep(0.2)
+        pytest.fail(f"/api/v1/health did not answer 200 within {START_TIMEOUT} s:\n{self.output()}")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        return self.process.returncode
+
+
+@pytest.fixture
+def server(database_url, tmp_path):
+    server = Server(database_url, tmp_path)
+    try:
+        server.wait_until_healthy()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_gunicorn_serves_the_api(server, database_url):
+    http = requests.Session()
+    health = http.get(f"{server.base}/health", timeout=10).json()
+    assert health["status"] == "ok"
+    expected_database = "postgis" if database_url.startswith("postgresql") else "spatialite"
+    assert health["database"] == expected_database
+
+    login = http.post(f"{server.base}/auth/login",
+                      json={"username": "admin", "password": PASSWORD}, timeout=10)
+    assert login.status_code == 200, login.text
+    tokens = login.json()
+    assert tokens["token_type"] == "Bearer"
+    http.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+
+    # Several calls, so that both workers answer with the same token.
+    for _ in range(4):
+        me = http.get(f"{server.base}/me", timeout=10)
+        assert me.status_code == 200, me.text
+        assert me.json()["username"] == "admin"
+        assert "admin" in me.json()["roles"]
+
+    located = http.get(f"{server.base}/locate", params={"lon": 116.3869, "lat": 24.7322},
+                       timeout=10)
+    assert located.status_code == 200, located.text
+    assert located.json()["grid"]["code"]
+    assert located.json()["village"]["code"]
+
+    villages = http.get(f"{server.base}/villages", timeout=10)
+    assert villages.status_code == 200, villages.text
+    assert len(villages.json()["items"]) == 23
+    assert "村" in villages.text or "社区" in villages.text  # Chinese arrives unescaped and intact
+
+    missing = http.get(f"{server.base}/no-such-resource", timeout=10)
+    assert missing.status_code == 404
+    assert missing.headers["Content-Type"].startswith("application/problem+json")
+    assert missing.json()["code"] == "not_found"
+    assert missing.json()["status"] == 404
+
+    unauthenticated = requests.get(f"{server.base}/me", timeout=10)
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.headers["Content-Type"].startswith("application/problem+json")
+
+    assert server.stop() == 0, server.output()
