@@ -220,7 +220,7 @@ class HeldDatabase:
                 break
             time.sleep(0.05)
         time.sleep(0.3 if self.sqlite else 0)
-        self.conn.rollback() if not self.sqlite else self.conn.execute("ROLLBACK")
+        self.conn.rollback()
         self.conn.close()
         if not self.sqlite:
             self.watch.close()
