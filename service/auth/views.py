@@ -43,16 +43,16 @@ def refresh():
 
 
 @blp.route("/auth/logout", methods=["POST"])
-@blp.response(204)
 @login_required
+@blp.response(204)
 def logout():
     """退出登录：注销访问令牌及其刷新令牌"""
     actions.logout(get_jwt())
 
 
 @blp.route("/me", methods=["GET"])
-@blp.response(200, MeSchema)
 @login_required
+@blp.response(200, MeSchema)
 def me():
     """当前用户：角色、网格员级别与可见范围"""
     return describe_user(current_user)

@@ -30,33 +30,33 @@ def _chart(name, args):
 
 
 @blp.route("/charts/incidents-by-village.png")
+@login_required
 @blp.arguments(SummaryQuerySchema, location="query")
 @blp.response(200, description="PNG 图片", content_type=PNG)
 @blp.doc(**PNG_DOC)
 @blp.alt_response(404, response="NOT_FOUND", description=NOT_FOUND)
-@login_required
 def incidents_by_village(args):
     """图表：各村（社区）上报事件数（条形图），本人范围、所选时段（默认当年）"""
     return _chart("incidents-by-village.png", args)
 
 
 @blp.route("/charts/disputes-by-month.png")
+@login_required
 @blp.arguments(SummaryQuerySchema, location="query")
 @blp.response(200, description="PNG 图片", content_type=PNG)
 @blp.doc(**PNG_DOC)
 @blp.alt_response(404, response="NOT_FOUND", description=NOT_FOUND)
-@login_required
 def disputes_by_month(args):
     """图表：每月受理的矛盾纠纷数及其中调解成功的占比（按受理月份，镇所在时区）"""
     return _chart("disputes-by-month.png", args)
 
 
 @blp.route("/charts/grid-map.png")
+@login_required
 @blp.arguments(SummaryQuerySchema, location="query")
 @blp.response(200, description="PNG 图片", content_type=PNG)
 @blp.doc(**PNG_DOC)
 @blp.alt_response(404, response="NOT_FOUND", description=NOT_FOUND)
-@login_required
 def grid_map(args):
     """图表：网格分布图，按上报事件数着色（本人范围内的事件；给出 village_id 时只画该村）"""
     return _chart("grid-map.png", args)

@@ -67,12 +67,12 @@ def _spreadsheet(sheet, columns, batches, names):
 
 
 @blp.route("/exports/disputes")
+@login_required
 @blp.arguments(DisputeExportQuerySchema, location="query")
 @blp.response(200, description="纠纷台账文件", content_type=CSV)
 @blp.doc(**_doc("纠纷台账：每件一行；多名当事人在同一格中以“；”分隔。" + TIMES_NOTE,
                 {CSV: TEXT, XLSX: BINARY}))
 @blp.alt_response(404, response="NOT_FOUND", description="village_id 不存在或不在本人范围")
-@login_required
 def export_disputes(args):
     """导出纠纷台账（CSV 或 Excel）：本人可见范围，最新在前；当事人电话、身份证号按查看权限逐件掩码
 
@@ -91,6 +91,7 @@ def export_disputes(args):
 
 
 @blp.route("/exports/incidents")
+@login_required
 @blp.arguments(IncidentExportQuerySchema, location="query")
 @blp.response(200, description="事件清单文件", content_type=CSV)
 @blp.doc(**_doc("事件清单：每件一行；geojson 为点要素集合（FeatureCollection，无定位的上报 geometry "
@@ -99,7 +100,6 @@ def export_disputes(args):
                  GEOJSON: {"schema": {"type": "object",
                                       "description": "GeoJSON FeatureCollection（RFC 7946），点要素"}}}))
 @blp.alt_response(404, response="NOT_FOUND", description="village_id 不存在或不在本人范围")
-@login_required
 def export_incidents(args):
     """导出事件清单（CSV、Excel 或 GeoJSON）：本人可见范围，最新在前；可按类别、状态、村、日期筛选
 

@@ -45,8 +45,8 @@ def place(row):
 
 
 @blp.route("/town")
-@blp.response(200, TownSchema)
 @login_required
+@blp.response(200, TownSchema)
 def town():
     """本镇：代码、名称、村（社区）与网格数量、边界"""
     town = queries.the_town()
@@ -55,10 +55,10 @@ def town():
 
 
 @blp.route("/villages")
+@login_required
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, VillagePageSchema)
 @blp.doc(**GEOJSON_DOC)
-@login_required
 def villages(args):
     """村（社区）列表；Accept: application/geo+json 时返回带边界的 FeatureCollection"""
     rows, next_cursor = queries.village_page(args["limit"], args["cursor"])
@@ -69,8 +69,8 @@ def villages(args):
 
 
 @blp.route("/villages/<int:village_id>")
-@blp.response(200, VillageDetailSchema)
 @login_required
+@blp.response(200, VillageDetailSchema)
 def village(village_id):
     """村（社区）详情：边界与所属人民调解委员会"""
     row = queries.get_or_404(Village, village_id, "村（社区）", "Village")
@@ -80,10 +80,10 @@ def village(village_id):
 
 
 @blp.route("/grids")
+@login_required
 @blp.arguments(GridQuerySchema, location="query")
 @blp.response(200, GridPageSchema)
 @blp.doc(**GEOJSON_DOC)
-@login_required
 def grids(args):
     """网格列表（可按村筛选）；Accept: application/geo+json 时返回带边界的 FeatureCollection"""
     rows, next_cursor = queries.grid_page(args["village_id"], args["limit"], args["cursor"])
@@ -93,8 +93,8 @@ def grids(args):
 
 
 @blp.route("/grids/<int:grid_id>")
-@blp.response(200, GridDetailSchema)
 @login_required
+@blp.response(200, GridDetailSchema)
 def grid(grid_id):
     """网格详情：边界与四级网格员链"""
     row = queries.get_or_404(Grid, grid_id, "网格", "Grid")
@@ -102,9 +102,9 @@ def grid(grid_id):
 
 
 @blp.route("/locate")
+@login_required
 @blp.arguments(LocateQuerySchema, location="query")
 @blp.response(200, LocateSchema)
-@login_required
 def locate(args):
     """定位：经纬度所在的网格与村（社区）；不在任何网格内时 404 outside_area"""
     found = queries.locate(args["lon"], args["lat"])

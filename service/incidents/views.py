@@ -27,10 +27,10 @@ def with_etag(body, incident, status=200, headers=None):
 
 
 @blp.route("/incidents", methods=["POST"])
+@login_required
 @blp.arguments(ReportSchema)
 @blp.response(201, ReportAnswerSchema)
 @blp.alt_response(200, schema=ReportAnswerSchema, description="重发：同一 client_id、同一内容，返回已保存的事件")
-@login_required
 def report(payload):
     """上报事件：由定位找到网格，生成案件编号；同一 client_id 重发只保存一次"""
     scope = caller_scope()
@@ -45,9 +45,9 @@ def report(payload):
 
 
 @blp.route("/incidents", methods=["GET"])
+@login_required
 @blp.arguments(IncidentQuerySchema, location="query")
 @blp.response(200, IncidentPageSchema)
-@login_required
 def incidents(args):
     """事件列表：本人可见范围，最新在前；带 updated_after 时按变更顺序增量同步"""
     rows, next_cursor = queries.list_page(current_user, caller_scope(), args, args["limit"],
@@ -56,9 +56,9 @@ def incidents(args):
 
 
 @blp.route("/incidents/nearby", methods=["GET"])
+@login_required
 @blp.arguments(NearbyQuerySchema, location="query")
 @blp.response(200, NearbyPageSchema)
-@login_required
 def nearby(args):
     """附近未办结事件（查重），由近及远"""
     rows = queries.nearby(current_user, caller_scope(), args["lon"], args["lat"], args["radius_m"],
@@ -67,9 +67,9 @@ def nearby(args):
 
 
 @blp.route("/incidents/<int:incident_id>", methods=["GET"])
+@login_required
 @blp.response(200, IncidentSchema)
 @blp.alt_response(304, description="未变化（If-None-Match 命中）")
-@login_required
 def incident(incident_id):
     """事件详情（含照片列表）；支持 ETag / If-None-Match"""
     row = queries.get_visible(current_user, caller_scope(), incident_id)
@@ -80,9 +80,9 @@ def incident(incident_id):
 
 
 @blp.route("/incidents/<int:incident_id>/events", methods=["GET"])
+@login_required
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, EventPageSchema)
-@login_required
 def events(args, incident_id):
     """案卷记录：每一步谁、何时、做了什么，从早到晚"""
     queries.get_visible(current_user, caller_scope(), incident_id)
@@ -114,15 +114,15 @@ def _action_view(action):
 for _action in ACTIONS:
     blp.route(f"/incidents/<int:incident_id>/{_action}", methods=["POST"],
               endpoint=f"incident_{_action}")(
-        blp.arguments(ActionSchema)(blp.response(200, IncidentSchema)(
-            blp.doc(**IF_MATCH_DOC)(login_required(_action_view(_action))))))
+        login_required(blp.arguments(ActionSchema)(blp.response(200, IncidentSchema)(
+            blp.doc(**IF_MATCH_DOC)(_action_view(_action))))))
 
 
 @blp.route("/incidents/<int:incident_id>/photos", methods=["POST"])
+@login_required
 @blp.arguments(PhotoUploadSchema, location="files")
 @blp.response(201, PhotoSchema)
 @blp.alt_response(200, schema=PhotoSchema, description="同一图片已存在，返回原照片")
-@login_required
 def upload_photo(files, incident_id):
     """上传照片（JPEG/PNG，≤10 MB，每事件最多 9 张）；保存前去除 EXIF（含 GPS）"""
     upload = files.get("file")
@@ -133,9 +133,9 @@ def upload_photo(files, incident_id):
 
 
 @blp.route("/incidents/<int:incident_id>/photos/<int:photo_id>", methods=["GET"])
+@login_required
 @blp.response(200, description="图片（image/jpeg 或 image/png）",
               content_type="image/jpeg")
-@login_required
 def photo(incident_id, photo_id):
     """取回照片（仅限可查看该事件的用户）"""
     row, stream = photos.open_photo(current_user, caller_scope(), incident_id, photo_id)

@@ -51,8 +51,8 @@ def notifications(args):
 
 
 @blp.route("/me/notifications/<int:notification_id>/read", methods=["POST"])
-@blp.response(200, NotificationSchema)
 @login_required
+@blp.response(200, NotificationSchema)
 def mark_read(notification_id):
     """标记为已读"""
     row = db.session.scalar(select(Notification).where(Notification.id == notification_id,

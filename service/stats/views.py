@@ -28,9 +28,9 @@ def village_in_scope(scope, village_id):
 
 
 @blp.route("/stats/summary")
+@login_required
 @blp.arguments(SummaryQuerySchema, location="query")
 @blp.response(200, SummarySchema)
-@login_required
 def summary(args):
     """统计汇总：任意时段（按镇所在时区的日期）、可按村，限本人范围"""
     scope = caller_scope()
@@ -48,9 +48,9 @@ def summary(args):
 
 
 @blp.route("/stats/annual-report")
+@login_required
 @blp.arguments(AnnualQuerySchema, location="query")
 @blp.response(200, AnnualReportSchema)
-@login_required
 def annual_report(args):
     """年度报告：调解、信访等数字及一段中文表述"""
     scope = caller_scope()
