@@ -46,5 +46,5 @@ def text_zh(year, figures, area_name):
     if figures["petitions_letter"]:
         parts.append(f"，来信{figures['petitions_letter']}宗")
     parts.append("，畅通群众利益诉求渠道。")
-    parts.append(f"全年网格员上报各类事件{figures['incidents_total']}件。")
+    parts.append(f"全年共登记各类事件{figures['incidents_total']}件（含信访）。")
     return "".join(parts)
