@@ -93,7 +93,7 @@ def server_env(database_url, **extra):
 
 def flask_setup(database_url):
     """`flask --app service setup`: the migrations and the demo town."""
-    subprocess.run([sys.executable, "-m", "flask", "--app", "service", "setup"], cwd=ROOT,
+    subprocess.run([sys.executable, "-m", "flask", "--app", "service", "setup", "--no-replay"], cwd=ROOT,
                    env=server_env(database_url), check=True, capture_output=True)
 
 

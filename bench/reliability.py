@@ -134,6 +134,8 @@ def submit_all(server, usernames, points, total, clients, timeout, kill_at, max_
     threads = [threading.Thread(target=client_loop, args=(
         server.base, tokens[k], submissions[k::clients], progress, lock, timeout, deadline, seed + k))
         for k in range(clients)]
+    for thread in threads:
+        thread.daemon = True  # a SIGTERM of the benchmark must not wait for them
     killer.start()
     for thread in threads:
         thread.start()
@@ -144,14 +146,26 @@ def submit_all(server, usernames, points, total, clients, timeout, kill_at, max_
     return submissions, killer.kills, time.monotonic() - progress["started"]
 
 
-def verify(database_url, submissions):
-    """Check exactly-once in the database; returns (facts, problems)."""
+def existing_incident_ids(database_url):
+    """The incidents already stored before the run (the demo data may bring some)."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        ids = set(conn.execute(text("SELECT id FROM incidents")).scalars())
+    engine.dispose()
+    return ids
+
+
+def verify(database_url, submissions, before=frozenset()):
+    """Check exactly-once in the database, ignoring the incidents ``before`` the run;
+    returns (facts, problems)."""
     engine = create_engine(database_url)
     with engine.connect() as conn:
         stored = {}
         for incident_id, client_id, reporter, number in conn.execute(text(
                 "SELECT i.id, i.client_id, u.username, i.number FROM incidents i "
                 "JOIN users u ON u.id = i.reporter_id")):
+            if incident_id in before:
+                continue
             stored.setdefault(client_id, []).append((incident_id, reporter, number))
         report_events = dict(conn.execute(text(
             "SELECT incident_id, count(*) FROM incident_events WHERE action = 'report' "
@@ -216,6 +230,7 @@ def verify(database_url, submissions):
         "ack_latency_max_ms": max(latencies, default=None),
         "change_seq_max": change_seqs[2], "change_seq_counter": counter,
         "change_seq_gapless": change_seqs[2] == change_seqs[0],
+        "incidents_before_run": len(before),
     }
     return facts, problems
 
@@ -224,6 +239,7 @@ def run(database_url, workdir, submissions=3000, clients=16, workers=3, kills=2,
         max_seconds=600, seed=7, threads=1, log=print):
     """Serve ``database_url`` (already set up) with gunicorn, submit, kill, verify."""
     workdir = Path(workdir)
+    before = existing_incident_ids(database_url)
     env = server_env(database_url, PHOTO_DIR=str(workdir / "photos"))
     extra = ["--worker-class", "gthread"] if threads > 1 else []
     with Gunicorn(env, workers=workers, threads=threads, log_path=workdir / "gunicorn.log",
@@ -241,7 +257,7 @@ def run(database_url, workdir, submissions=3000, clients=16, workers=3, kills=2,
                                              timeout, kill_at, max_seconds, seed)
         workers_after = len(server.worker_pids())
         server_log = server.output()
-    facts, problems = verify(database_url, done)
+    facts, problems = verify(database_url, done, before)
     facts.update({"seconds": seconds, "kills": kill_log, "workers_after": workers_after,
                   "clients": clients, "workers": workers, "threads": threads, "timeout_s": timeout,
                   "acknowledged_per_s": facts["acknowledged"] / seconds})

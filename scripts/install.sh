@@ -57,6 +57,7 @@ system_packages() {
     elif command -v dpkg-query >/dev/null 2>&1; then
         apt_install_missing libsqlite3-mod-spatialite ||
             warn "没有 mod_spatialite：SpatiaLite 数据库无法使用（apt-get install libsqlite3-mod-spatialite）"
+        apt_install_missing fonts-wqy-microhei || warn "没有中文字体：统计图改用英文标注"
     fi
     if [ -n "${TEST_DATABASE_URL:-}" ]; then
         ensure_postgis_package || warn "没有安装 PostGIS 扩展：PostGIS 测试会失败或被跳过"

@@ -33,7 +33,9 @@ def create_app(config_name=None, overrides=None):
     from service import models  # noqa: F401  (complete metadata)
     from service.errors import register_error_handlers
     from service.openapi import create_api
+    from service.schema_base import IdConverter
     register_error_handlers(app)
+    app.url_map.converters["int"] = IdConverter
     create_api(app)
 
     from service.cli import register_commands

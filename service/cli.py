@@ -15,6 +15,8 @@ def register_commands(app):
     from service.disputes.commands import disputes_group, notifications_group
     app.cli.add_command(disputes_group)
     app.cli.add_command(notifications_group)
+    from service.charts.commands import charts_group
+    app.cli.add_command(charts_group)
 
 
 @click.group("demo", help="示例数据（演示镇）")

@@ -6,7 +6,22 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from werkzeug.routing import IntegerConverter
+
 TOWN_TIME_ZONE = ZoneInfo("Asia/Shanghai")
+MAX_ID = 2**63 - 1  # the largest id either database stores (a signed 64-bit integer)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in paths: ids beyond what a database can hold match no route (404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def id_range():
+    return validate.Range(min=1, max=MAX_ID)
 
 # marshmallow's messages, in Chinese (the default language of every answer). The English
 # originals are kept so that an ``Accept-Language: en`` caller gets them back.

@@ -104,8 +104,8 @@ def disputes_by_month(rows, figures, period, area_zh):
     share_axes.spines[["top"]].set_visible(False)
     handles = axes.get_legend_handles_labels()
     more = share_axes.get_legend_handles_labels()
-    axes.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left", frameon=False,
-                ncols=3, fontsize=9)
+    figure.legend(handles[0] + more[0], handles[1] + more[1], loc="outside lower center",
+                  frameon=False, ncols=3, fontsize=9)
     if not figures["received"]:
         _no_data(axes, zh)
     rate = figures["success_rate"]

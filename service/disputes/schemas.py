@@ -4,7 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from geo.fields import PointField
 from service.models.disputes import DISPUTE_STATUSES
 from service.personal_data import valid_id_number
-from service.schema_base import LocalDateTime, PageQuerySchema, page_of
+from service.schema_base import LocalDateTime, PageQuerySchema, id_range, page_of
 
 DISPUTE_TYPES = ("marriage_family", "neighbour", "housing_homestead", "contract",
                  "production_business", "damages", "land_forest", "land_acquisition", "pollution",
@@ -28,7 +28,7 @@ class DisputeInputSchema(ma.Schema):
     parties = fields.List(fields.Nested(PartyInputSchema), load_default=list,
                           validate=validate.Length(max=20))
     serious = fields.Boolean(load_default=False)
-    village_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), load_default=list,
+    village_ids = fields.List(fields.Integer(validate=id_range()), load_default=list,
                               validate=validate.Length(max=23))
 
 
@@ -39,7 +39,7 @@ class IntakeSchema(ma.Schema):
         ("enquiry", "help", "suggestion", "complaint", "report")),
         metadata={"description": "12345 工单类型（决定办理时限）"})
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    village_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    village_id = fields.Integer(load_default=None, allow_none=True, validate=id_range())
     location = PointField(load_default=None, allow_none=True)
     dispute = fields.Nested(DisputeInputSchema, required=True)
 
@@ -53,8 +53,8 @@ class IntakeSchema(ma.Schema):
 
 class DisputeQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(DISPUTE_STATUSES))
-    committee_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    village_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    committee_id = fields.Integer(load_default=None, validate=id_range())
+    village_id = fields.Integer(load_default=None, validate=id_range())
     type = fields.String(load_default=None, validate=validate.OneOf(DISPUTE_TYPES))
     channel = fields.String(load_default=None, validate=validate.Length(max=20))
     assigned_to = fields.String(load_default=None, validate=validate.OneOf(("me",)))
@@ -75,7 +75,7 @@ class ReasonSchema(ma.Schema):
 
 
 class AssignSchema(ma.Schema):
-    mediator_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), required=True,
+    mediator_ids = fields.List(fields.Integer(validate=id_range()), required=True,
                                validate=validate.Length(min=1, max=10))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
@@ -86,11 +86,16 @@ class SessionSchema(ma.Schema):
     attendees = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
+def _plausible_amount(value):
+    if not 0 <= value <= 10**11:
+        raise ValidationError("金额应在 0 到 1000 亿元之间")
+
+
 class AgreementSchema(ma.Schema):
     terms = fields.String(required=True, validate=validate.Length(min=1, max=5000))
     form = fields.String(required=True, validate=validate.OneOf(("written", "oral")))
     amount_yuan = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True,
-                                 validate=validate.Range(min=0, max=10**11))
+                                 validate=_plausible_amount, metadata={"description": "金额（元），0–1000 亿"})
     perform_by = fields.Date(load_default=None, allow_none=True)
 
 

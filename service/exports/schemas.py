@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from service.models.disputes import DISPUTE_STATUSES
 from service.models.incidents import CATEGORIES, STATUSES
+from service.schema_base import id_range
 
 TABLE_FORMATS = ("csv", "xlsx")
 INCIDENT_FORMATS = ("csv", "xlsx", "geojson")
@@ -11,7 +12,7 @@ INCIDENT_FORMATS = ("csv", "xlsx", "geojson")
 
 class _PeriodSchema(ma.Schema):
     status = fields.String(load_default=None, metadata={"description": "只导出该状态"})
-    village_id = fields.Integer(load_default=None, validate=validate.Range(min=1),
+    village_id = fields.Integer(load_default=None, validate=id_range(),
                                 metadata={"description": "只导出该村（社区）；不在本人范围时 404"})
     from_ = fields.Date(data_key="from", load_default=None,
                         metadata={"description": "上报（登记）日期起（含，镇所在时区）；不填则不限"})

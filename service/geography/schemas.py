@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from service.schema_base import PageQuerySchema, page_of
+from service.schema_base import PageQuerySchema, id_range, page_of
 
 GEOMETRY = fields.Dict(metadata={"description": "GeoJSON 几何（WGS 84，经度在前）"})
 
@@ -51,7 +51,7 @@ class GridDetailSchema(GridSchema):
 
 
 class GridQuerySchema(PageQuerySchema):
-    village_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    village_id = fields.Integer(load_default=None, validate=id_range())
 
 
 class PlaceRefSchema(ma.Schema):

@@ -14,8 +14,6 @@ from service.schema_base import PageQuerySchema
 blp = Blueprint("geography", __name__, url_prefix="/api/v1", description="镇、村（社区）、网格与定位")
 
 GEOJSON = "application/geo+json"
-GEOJSON_DOC = {"responses": {"200": {"content": {GEOJSON: {"schema": {
-    "type": "object", "description": "GeoJSON FeatureCollection，含边界"}}}}}}
 
 
 def wants_geojson():
@@ -58,7 +56,6 @@ def town():
 @login_required
 @blp.arguments(PageQuerySchema, location="query")
 @blp.response(200, VillagePageSchema)
-@blp.doc(**GEOJSON_DOC)
 def villages(args):
     """村（社区）列表；Accept: application/geo+json 时返回带边界的 FeatureCollection"""
     rows, next_cursor = queries.village_page(args["limit"], args["cursor"])
@@ -83,7 +80,6 @@ def village(village_id):
 @login_required
 @blp.arguments(GridQuerySchema, location="query")
 @blp.response(200, GridPageSchema)
-@blp.doc(**GEOJSON_DOC)
 def grids(args):
     """网格列表（可按村筛选）；Accept: application/geo+json 时返回带边界的 FeatureCollection"""
     rows, next_cursor = queries.grid_page(args["village_id"], args["limit"], args["cursor"])

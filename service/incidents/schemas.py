@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from geo.fields import PointField
 from service.disputes.schemas import DisputeInputSchema
 from service.models.incidents import CATEGORIES, CHANNELS, STATUSES
-from service.schema_base import LocalDateTime, PageQuerySchema, page_of
+from service.schema_base import LocalDateTime, PageQuerySchema, id_range, page_of
 
 EARLIEST_OCCURRENCE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -23,7 +23,7 @@ class ReportSchema(ma.Schema):
                               validate=validate.Range(min=0, max=100_000))
     occurred_at = LocalDateTime(load_default=None, allow_none=True)
     channel = fields.String(load_default="grid_worker", validate=validate.OneOf(CHANNELS))
-    grid_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1),
+    grid_id = fields.Integer(load_default=None, allow_none=True, validate=id_range(),
                              metadata={"description": "无定位时手工选择的网格；有定位时忽略"})
     dispute = fields.Nested(DisputeInputSchema, load_default=None, allow_none=True)
 
@@ -108,8 +108,8 @@ class IncidentQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
     channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
-    village_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    grid_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    village_id = fields.Integer(load_default=None, validate=id_range())
+    grid_id = fields.Integer(load_default=None, validate=id_range())
     updated_after = LocalDateTime(load_default=None, metadata={
         "description": "增量同步：只返回此时间之后变更的事件，按变更顺序；继续时用 next_cursor"})
 
@@ -124,7 +124,7 @@ class NearbyQuerySchema(ma.Schema):
 
 class ActionSchema(ma.Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    assignee_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    assignee_id = fields.Integer(load_default=None, allow_none=True, validate=id_range())
     passed = fields.Boolean(load_default=None, allow_none=True,
                             metadata={"description": "verify：true 结案，false 退回重办"})
 

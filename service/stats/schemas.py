@@ -2,12 +2,13 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from service.stats.period import EARLIEST_YEAR, LATEST_YEAR
+from service.schema_base import id_range
 
 
 class SummaryQuerySchema(ma.Schema):
     from_ = fields.Date(data_key="from", load_default=None, metadata={"description": "开始日期（含），默认当年 1 月 1 日"})
     to = fields.Date(load_default=None, metadata={"description": "结束日期（含），默认今天"})
-    village_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    village_id = fields.Integer(load_default=None, validate=id_range())
 
 
 class AnnualQuerySchema(ma.Schema):
