@@ -637,7 +637,7 @@ class Replay:
 
     def mediate(self, case, committee_code, line, channel, stage):
         """Accept, assign, sessions and the outcome at one committee; then what follows."""
-        rng, kind, stats = self.rng, case["kind"], self.stats
+        rng, kind = self.rng, case["kind"]
         at_town = committee_code == "town"
         prefix = "med-town" if at_town else f"med-{committee_code}"
         members = [f"{prefix}-{n}" for n in range(1, 6 if at_town else 4)]

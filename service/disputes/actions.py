@@ -13,8 +13,7 @@ from service.disputes.queries import get_visible
 from service.disputes.routing import route
 from service.disputes.workflow import (ACTION_NAMES, ASSIGNED, CENTER, HEAD, MEMBER,
                                        STATUS_NAMES, SUPERVISOR, transition_for)
-from service.errors import (Forbidden, InvalidTransition, OutsideArea, ValidationFailed,
-                            VersionMismatch)
+from service.errors import Forbidden, InvalidTransition, OutsideArea, ValidationFailed
 from service.extensions import db
 from service.models import (Dispute, DisputeMediator, DisputeParty, DisputeVillage, FollowUp,
                             Grid, MediationSession, Village)
@@ -22,6 +21,7 @@ from service.models.types import utcnow
 from service.notifications import notify
 from service.personal_data import IdNumberCipher, mask_id_number, normalise_id_number
 from service.schema_base import town_time
+from service.versions import check_if_match
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -93,12 +93,7 @@ def actor_kinds(user, scope, dispute):
 
 
 def check_version(dispute, if_match):
-    if if_match is None:
-        return
-    wanted = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
-    if "*" not in wanted and not wanted & {etag_value(dispute), str(dispute.version)}:
-        raise VersionMismatch(f"案件已被修改（当前版本 {dispute.version}），请刷新后重试",
-                              f"The dispute changed (now version {dispute.version}); reload")
+    check_if_match(if_match, etag_value(dispute), dispute.version, "案件", "dispute")
 
 
 def etag_value(dispute):

@@ -10,9 +10,10 @@ from geo.geojson import to_column
 from geo.lookup import locate_grid_id
 from service.counters import next_value
 from service.errors import (ClientIdReused, Forbidden, InvalidTransition, OutsideArea,
-                            ValidationFailed, VersionMismatch)
+                            ValidationFailed)
 from service.extensions import db
 from service.incidents import queries
+from service.versions import check_if_match
 from service.incidents.workflow import ACTION_NAMES, HANDLER, STATUS_NAMES, transition_for
 from service.models import Grid, Incident, IncidentEvent, User
 from service.models.types import utcnow
@@ -122,12 +123,7 @@ def _case_number(town_id, now):
 
 def check_version(incident, if_match):
     """``If-Match`` carries the ETag (or bare version) the caller last saw."""
-    if if_match is None:
-        return
-    wanted = {tag.strip().strip('"').removeprefix("W/").strip('"') for tag in if_match.split(",")}
-    if "*" not in wanted and etag_value(incident) not in wanted and str(incident.version) not in wanted:
-        raise VersionMismatch(f"事件已被修改（当前版本 {incident.version}），请刷新后重试",
-                              f"The incident changed (now version {incident.version}); reload")
+    check_if_match(if_match, etag_value(incident), incident.version, "事件", "incident")
 
 
 def etag_value(incident):
