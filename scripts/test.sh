@@ -11,4 +11,5 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
 else
     say "TEST_DATABASE_URL 未设置：只在 SpatiaLite 上测试（PostGIS 测试跳过）"
 fi
-exec "$VENV/bin/python" -m pytest "$@"
+# Two processes by default (one per core of the target machine); PYTEST_WORKERS=0 runs serially.
+exec "$VENV/bin/python" -m pytest -n "${PYTEST_WORKERS:-auto}" "$@"
