@@ -11,6 +11,7 @@ import shutil
 
 import psycopg
 import pytest
+from flask import g
 from argon2 import PasswordHasher
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
@@ -168,3 +169,23 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def fresh_request_context(app):
+    """Each test request with its own session and its own ``g``, as in production.
+
+    The ``app`` fixture keeps one application context open for the whole test and Flask
+    reuses it for every test-client request, so ``g`` (the caller's scope, the current user)
+    and the database session would otherwise carry over from one request to the next.
+    """
+    @app.before_request
+    def _forget_previous_caller():
+        vars(g).clear()
+
+    @app.teardown_request
+    def _end_session(_exc):
+        db.session.remove()
+
+    yield
+    db.session.remove()

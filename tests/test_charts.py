@@ -9,7 +9,6 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
-from flask import g
 from geoalchemy2.shape import to_shape
 from PIL import Image
 from sqlalchemy import func, select
@@ -25,18 +24,7 @@ GRID_A, GRID_B = VILLAGE_A + "001", VILLAGE_B + "001"
 CHARTS = ["incidents-by-village.png", "disputes-by-month.png", "grid-map.png"]
 
 
-@pytest.fixture(autouse=True)
-def one_request_one_context(app):
-    @app.before_request
-    def _forget_previous_caller():
-        vars(g).clear()
-
-    @app.teardown_request
-    def _end_session(_exc):
-        db.session.remove()
-
-    yield
-    db.session.remove()
+pytestmark = pytest.mark.usefixtures("fresh_request_context")
 
 
 def village_id(code):

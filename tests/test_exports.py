@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from urllib.parse import unquote
 
 import pytest
-from flask import g
 from geoalchemy2.shape import to_shape
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -32,20 +31,7 @@ INCIDENT_HEADER = ["案件编号", "类别", "渠道", "状态", "村（社区�
                    "关联纠纷编号", "事件描述"]
 
 
-@pytest.fixture(autouse=True)
-def one_request_one_context(app):
-    """Each request with its own ``g`` and session, as in production (the ``app`` fixture
-    keeps one application context open for the whole test)."""
-    @app.before_request
-    def _forget_previous_caller():
-        vars(g).clear()
-
-    @app.teardown_request
-    def _end_session(_exc):
-        db.session.remove()
-
-    yield
-    db.session.remove()
+pytestmark = pytest.mark.usefixtures("fresh_request_context")
 
 
 def village_id(code):

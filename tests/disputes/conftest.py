@@ -8,7 +8,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from flask import g
 from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select, text
 
@@ -40,23 +39,8 @@ PARTIES = [{"name": "张三", "phone": PHONE, "id_number": ID_NUMBER},
 
 
 @pytest.fixture(autouse=True)
-def one_request_one_context(app):
-    """Each test request with its own session and its own ``g``, as in production.
-
-    The ``app`` fixture keeps one application context open for the whole test and Flask
-    reuses it for every test-client request, so ``g`` (the caller's scope, the current user)
-    and the database session would otherwise carry over from one request to the next.
-    """
-    @app.before_request
-    def _forget_previous_caller():
-        vars(g).clear()
-
-    @app.teardown_request
-    def _end_session(_exc):
-        db.session.remove()
-
-    yield
-    db.session.remove()
+def one_request_one_context(fresh_request_context):
+    """Every test request here runs in a context of its own (tests/conftest.py)."""
 
 
 # --- places and people --------------------------------------------------------------

@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from flask import g
 from geoalchemy2.shape import to_shape
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
@@ -33,24 +32,8 @@ METRES_PER_DEGREE = 111_320.0
 
 
 @pytest.fixture(autouse=True)
-def one_request_one_context(app):
-    """Run each test request the way production runs it: its own session and its own ``g``.
-
-    The ``app`` fixture keeps one application context open for the whole test, and Flask
-    reuses it for every test-client request — so ``g`` (where the caller's scope and
-    flask-jwt-extended's current user are kept) and the database session would otherwise
-    carry over from one request, and one user, to the next.
-    """
-    @app.before_request
-    def _forget_previous_caller():
-        vars(g).clear()
-
-    @app.teardown_request
-    def _end_session(_exc):
-        db.session.remove()
-
-    yield
-    db.session.remove()
+def one_request_one_context(fresh_request_context):
+    """Every test request here runs in a context of its own (tests/conftest.py)."""
 
 
 # --- places -----------------------------------------------------------------------
