@@ -1,10 +1,13 @@
-"""The bare baseline for bench/report.py: a WSGI app with nothing but the essential work.
+"""The bare baselines for bench/report.py: the essential work of a report and nothing else.
 
 Per request: parse the JSON body, take a pooled psycopg connection, INSERT the point into
 bench_points with its grid looked up by ST_Contains against the service's own grids table
-(one statement, committed), answer 201 with {id, grid_id}. No framework, no auth, no ORM.
+(one statement, committed), answer 201 with {id, grid_id}. No auth, no validation, no ORM.
+``app`` is plain WSGI; ``flask_app`` does the same inside a bare Flask app, to show what the
+framework alone costs per request.
 
     BENCH_BARE_DSN=postgresql://… gunicorn -w 3 'bench.bare_app:app'
+    BENCH_BARE_DSN=postgresql://… gunicorn -w 3 'bench.bare_app:flask_app'
 
 The table is created by bench/report.py (CREATE_TABLE below).
 """
@@ -14,6 +17,7 @@ import queue
 import threading
 
 import psycopg
+from flask import Flask, request
 
 CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS bench_points (
@@ -70,22 +74,49 @@ def _answer(start_response, status, body):
     return [data]
 
 
-def app(environ, start_response):
-    if environ.get("PATH_INFO") == "/health":
-        return _answer(start_response, "200 OK", {"status": "ok"})
+def insert_point(body):
+    """(HTTP status, answer) for one report body."""
     try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = json.loads(environ["wsgi.input"].read(length))
         lon, lat = body["location"]["coordinates"]
         params = {"client_id": body["client_id"], "description": body["description"],
                   "lon": float(lon), "lat": float(lat)}
     except (ValueError, KeyError, TypeError):
-        return _answer(start_response, "400 Bad Request", {"code": "bad_json"})
+        return 400, {"code": "bad_json"}
     conn = POOL.get()
     try:
         point_id, grid_id = conn.execute(INSERT, params).fetchone()
     finally:
         POOL.put(conn)
     if grid_id is None:
-        return _answer(start_response, "422 Unprocessable Entity", {"code": "outside_area"})
-    return _answer(start_response, "201 Created", {"id": point_id, "grid_id": grid_id})
+        return 422, {"code": "outside_area"}
+    return 201, {"id": point_id, "grid_id": grid_id}
+
+
+STATUS_LINES = {200: "200 OK", 201: "201 Created", 400: "400 Bad Request",
+                422: "422 Unprocessable Entity"}
+
+
+def app(environ, start_response):
+    if environ.get("PATH_INFO") == "/health":
+        return _answer(start_response, STATUS_LINES[200], {"status": "ok"})
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length))
+    except ValueError:
+        return _answer(start_response, STATUS_LINES[400], {"code": "bad_json"})
+    status, answer = insert_point(body)
+    return _answer(start_response, STATUS_LINES[status], answer)
+
+
+flask_app = Flask(__name__)
+
+
+@flask_app.get("/health")
+def _health():
+    return {"status": "ok"}
+
+
+@flask_app.post("/points")
+def _points():
+    status, answer = insert_point(request.get_json(silent=True) or {})
+    return answer, status

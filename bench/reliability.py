@@ -175,6 +175,12 @@ def verify(database_url, submissions, before=frozenset()):
             "SELECT count(*), count(DISTINCT change_seq), max(change_seq) FROM incidents")).one()
         counter = conn.execute(text(
             "SELECT value FROM counters WHERE name = 'incidents.change_seq'")).scalar()
+        # A phone syncs from the newest updated_at it has seen: a change numbered later but
+        # stamped earlier than the one before it would be missed.
+        stamped_out_of_order = conn.execute(text(
+            "SELECT count(*) FROM (SELECT updated_at, lag(updated_at) OVER (ORDER BY change_seq)"
+            " AS stamped_before FROM incidents) AS changes WHERE stamped_before > updated_at")
+        ).scalar()
     engine.dispose()
 
     problems = []
@@ -207,6 +213,9 @@ def verify(database_url, submissions, before=frozenset()):
         problems.append(f"case numbers not unique: {numbers[0]} rows, {numbers[1]} numbers")
     if change_seqs[0] != change_seqs[1]:
         problems.append(f"change_seq not unique: {change_seqs[0]} rows, {change_seqs[1]} values")
+    if stamped_out_of_order:
+        problems.append(f"{stamped_out_of_order} changes stamped earlier than the change numbered "
+                        "before them: a sync by updated_at could miss them")
 
     outcomes = {}
     for s in submissions:
@@ -229,6 +238,7 @@ def verify(database_url, submissions, before=frozenset()):
         "ack_latency_p99_ms": percentile(latencies, 99),
         "ack_latency_max_ms": max(latencies, default=None),
         "change_seq_max": change_seqs[2], "change_seq_counter": counter,
+        "stamped_out_of_order": stamped_out_of_order,
         # reports of the run took consecutive change numbers: rolled-back attempts gave theirs back
         "change_seq_consecutive_in_run": bool(run_change_seqs) and (
             max(run_change_seqs) - min(run_change_seqs) + 1 == len(run_change_seqs)),

@@ -5,7 +5,8 @@ configuration (the same for both apps) this serves
   * the service — POST /api/v1/incidents, full stack: token check, validation, grid lookup,
     insert, case record, duplicate check — and
   * bench/bare_app.py — parse JSON, INSERT the point with its grid found by ST_Contains against
-    the same grids table, one pooled psycopg connection, no framework,
+    the same grids table, one pooled psycopg connection, no framework — and the same work in a
+    bare Flask app (what the framework alone costs),
 and drives each with 16 concurrent clients (each signed in as a different level-4 grid worker
 for the service) POSTing random points inside the demo grids: a warm-up, then a timed run.
 It reports requests/s, p50 and p99 latency, the service/bare ratio (target ≥ 50 %, p99 ≤ 50 ms)
@@ -177,26 +178,30 @@ def measure_app(name, server, url, load, args, plain_url, table):
     return result
 
 
+APPS = {"service": "service:create_app()", "bare": "bench.bare_app:app",
+        "bare Flask": "bench.bare_app:flask_app"}
+
+
 def run_config(config, args, database_url, load, workdir):
     plain_url = plain(database_url)
     results = {}
-    for name in ("service", "bare"):
+    for name, app in APPS.items():
         env = server_env(database_url, PHOTO_DIR=str(Path(workdir) / "photos"),
                          BENCH_BARE_DSN=plain_url)
-        app = "service:create_app()" if name == "service" else "bench.bare_app:app"
         extra = ["--worker-class", "gthread"] if config["threads"] > 1 else []
+        log_name = f"{name.replace(' ', '_')}-{config['name'].replace(':', '_')}.log"
         with Gunicorn(env, app, workers=config["workers"], threads=config["threads"],
-                      log_path=Path(workdir) / f"{name}-{config['name'].replace(':', '_')}.log",
-                      extra_args=extra) as server:
+                      log_path=Path(workdir) / log_name, extra_args=extra) as server:
             url = server.base + "/incidents" if name == "service" else server.root + "/points"
             results[name] = measure_app(name, server, url, load, args, plain_url,
                                         "incidents" if name == "service" else "bench_points")
         print(f"  {config['name']} {name}: {results[name]['rps']:.1f} req/s, "
               f"p50 {results[name]['p50_ms']:.1f} ms, p99 {results[name]['p99_ms']:.1f} ms, "
               f"statuses {results[name]['statuses']}", file=sys.stderr, flush=True)
-    service, bare = results["service"], results["bare"]
-    return {"config": config, "service": service, "bare": bare,
-            "ratio": service["rps"] / bare["rps"] if bare["rps"] else None}
+    service, bare, flask = results["service"], results["bare"], results["bare Flask"]
+    return {"config": config, "service": service, "bare": bare, "bare Flask": flask,
+            "ratio": service["rps"] / bare["rps"] if bare["rps"] else None,
+            "flask_ratio": flask["rps"] / bare["rps"] if bare["rps"] else None}
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -251,12 +256,13 @@ def main(argv=None):
         database = postgres_version(plain_url)
         incidents = count_rows(plain_url, "incidents")
 
-    headers = ["gunicorn (both apps)", "service req/s", "service p50 ms", "service p99 ms",
+    headers = ["gunicorn (every app)", "service req/s", "service p50 ms", "service p99 ms",
                "bare req/s", "bare p50 ms", "bare p99 ms", "service/bare", "≥ 50 %",
-               "p99 ≤ 50 ms", "service worker RSS MB", "non-2xx (svc/bare)"]
+               "p99 ≤ 50 ms", "bare Flask req/s (÷ bare)", "service worker RSS MB",
+               "non-2xx (svc/bare)"]
     rows = []
     for run in runs:
-        service, bare = run["service"], run["bare"]
+        service, bare, flask = run["service"], run["bare"], run["bare Flask"]
         rss = [value for value in service["worker_rss_mb"].values() if value is not None]
         bad = lambda result: sum(n for s, n in result["statuses"].items() if not s.startswith("2")) \
             + sum(result["errors"].values())
@@ -266,6 +272,7 @@ def main(argv=None):
             fmt(bare["rps"]), fmt(bare["p50_ms"]), fmt(bare["p99_ms"]),
             f"{run['ratio']:.1%}", "yes" if run["ratio"] >= 0.5 else "**no**",
             "yes" if service["p99_ms"] <= 50 else "**no**",
+            f"{fmt(flask['rps'])} ({run['flask_ratio']:.0%})",
             " / ".join(f"{value:.0f}" for value in rss) + (" (max ≤ 150: yes)" if max(rss) <= 150
                                                          else " (**> 150**)"),
             f"{bad(service)}/{bad(bare)}"])
@@ -279,7 +286,7 @@ def main(argv=None):
                  fmt(run[name]["loadgen_cpu_ms_per_req"], 2),
                  fmt(run[name]["other_cpu_ms_per_req"], 2),
                  f"{run[name]['cpu']['machine_busy_share']:.0%}"]
-                for run in runs for name in ("service", "bare")]
+                for run in runs for name in APPS]
     print("\nWhere the CPU went during the timed runs (per acknowledged request):\n")
     print(markdown_table(cpu_headers, cpu_rows))
     print(f"\nMachine: {host['cores']} cores, {host['cpu']}, Python {host['python']}, "

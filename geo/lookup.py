@@ -4,7 +4,7 @@ A point on an edge shared by several grids touches all of them; the lowest grid 
 so the answer is one grid, the same every time. A point that misses every grid by floating-point
 noise only (closer than ``EDGE_TOLERANCE_DEG``, about 1 mm) still resolves.
 """
-from sqlalchemy import text
+from sqlalchemy import Integer, select, text
 
 EDGE_TOLERANCE_DEG = 1e-8
 
@@ -44,11 +44,29 @@ _QUERIES = {dialect: {name: text(sql) for name, sql in queries.items()}
             for dialect, queries in _QUERIES.items()}
 
 
+def _params(lon, lat):
+    return {"lon": float(lon), "lat": float(lat), "tolerance": EDGE_TOLERANCE_DEG}
+
+
 def locate_grid_id(session, lon: float, lat: float):
     """The id of the grid containing (lon, lat), or None when the point is in no grid."""
     queries = _QUERIES[session.get_bind().dialect.name]
-    params = {"lon": float(lon), "lat": float(lat), "tolerance": EDGE_TOLERANCE_DEG}
+    params = _params(lon, lat)
     grid_id = session.execute(queries["exact"], params).scalar()
     if grid_id is None:
         grid_id = session.execute(queries["near"], params).scalar()
     return grid_id
+
+
+def locate_grid(session, grid_model, lon: float, lat: float, options=()):
+    """The mapped grid row containing (lon, lat), found and loaded in one statement, or None.
+
+    ``grid_model`` is the ORM class of the grids table; ``options`` are its loader options."""
+    queries = _QUERIES[session.get_bind().dialect.name]
+    for kind in ("exact", "near"):
+        grid_id = queries[kind].columns(id=Integer).scalar_subquery()
+        stmt = select(grid_model).options(*options).where(grid_model.id == grid_id)
+        row = session.scalar(stmt, _params(lon, lat))
+        if row is not None:
+            return row
+    return None

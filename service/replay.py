@@ -44,6 +44,7 @@ from shapely import union_all
 from shapely.geometry import Point
 from shapely.prepared import prep
 from sqlalchemy import event, func, select
+from sqlalchemy.orm import undefer
 
 from service.clock import clock_at
 from service.deadlines import TOWN_TIME_ZONE, is_working_day
@@ -187,7 +188,8 @@ class Town:
             self.villages[village.id] = VillageInfo(village.id, village.code, village.name,
                                                     village.kind)
         self.grids = []
-        for grid in session.scalars(select(Grid).order_by(Grid.code)):
+        for grid in session.scalars(select(Grid).options(undefer(Grid.boundary))
+                                    .order_by(Grid.code)):
             shape = to_shape(grid.boundary)
             inner = shape.buffer(-0.0002)  # about 20 m in from the edges
             info = GridInfo(grid.id, grid.code, grid.village_id, inner if not inner.is_empty else shape)
@@ -211,7 +213,7 @@ class Town:
 
     def scope(self, username):
         if username not in self._scopes:
-            self._scopes[username] = scope_of(self.users[username], self.session)
+            self._scopes[username] = scope_of(self.users[username])
         return self._scopes[username]
 
     def point_in(self, rng, grid):
@@ -826,19 +828,8 @@ def replay_2023(session, seed=2023):
             session.scalar(select(func.count()).select_from(Dispute)):
         raise ReplayRefused("数据库中已有事件或纠纷，不能再回放 2023 年（会使年度数字重复）")
     replay = Replay(session, seed)
-    # Each domain action commits. A request's session ends after one action, so expiring every
-    # loaded row at commit costs it nothing; here it would reload the same users, committees
-    # and cases thousands of times. Only the domain functions write while the replay runs,
-    # through this session, so what it holds stays current.
-    real_session = session.registry() if hasattr(session, "registry") else session
-    expire_on_commit = real_session.expire_on_commit
-    real_session.expire_on_commit = False
-    try:
-        with quick_commits(session):
-            replay.run()
-    finally:
-        real_session.expire_on_commit = expire_on_commit
-        real_session.expire_all()
+    with quick_commits(session):
+        replay.run()
     stats = replay.stats
     incidents = {key.split(".", 1)[1]: n for key, n in sorted(stats.items())
                  if key.startswith("incidents.")}

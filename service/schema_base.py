@@ -126,9 +126,10 @@ class PageQuerySchema(ma.Schema):
                            metadata={"description": "上一页返回的 next_cursor"})
 
 
-def page_of(item_schema, name):
+def page_of(item_schema, name, **extra_fields):
     """The list envelope ``{items, next_cursor}`` around an item schema."""
     return ma.Schema.from_dict({
         "items": fields.List(fields.Nested(item_schema)),
         "next_cursor": fields.String(allow_none=True, metadata={"description": "下一页游标；没有更多时为 null"}),
+        **extra_fields,
     }, name=name)

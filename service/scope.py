@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import false, or_, true
 
-from service.models import CommitteeMember, User
+from service.models import User
 
 TOWN_WIDE_ROLES = {"admin", "center_staff"}
 
@@ -38,12 +38,10 @@ def levels_of(user: User) -> list[int]:
     return sorted({assignment.level for assignment in user.assignments})
 
 
-def scope_of(user: User, session) -> Scope:
+def scope_of(user: User) -> Scope:
     roles = user.role_names
     levels = levels_of(user)
-    memberships = session.execute(
-        CommitteeMember.__table__.select().where(CommitteeMember.user_id == user.id)
-    ).all()
+    memberships = user.memberships
     return Scope(
         town_wide=bool(roles & TOWN_WIDE_ROLES) or 1 in levels,
         village_ids=frozenset(a.village_id for a in user.assignments if a.level in (2, 3)),

@@ -4,7 +4,6 @@ from functools import wraps
 from flask import g
 from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 
-from service.extensions import db
 from service.scope import Scope, scope_of
 
 
@@ -28,7 +27,7 @@ def caller_scope() -> Scope:
     tests or background jobs can never hand one user's scope to another)."""
     cached = g.get("caller_scope")
     if cached is None or cached[0] != current_user.id:
-        cached = g.caller_scope = (current_user.id, scope_of(current_user, db.session))
+        cached = g.caller_scope = (current_user.id, scope_of(current_user))
     return cached[1]
 
 

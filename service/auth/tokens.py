@@ -2,13 +2,14 @@
 import uuid
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, g
 from flask_jwt_extended import create_access_token, create_refresh_token
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from service.errors import TokenExpired, TokenRevoked, Unauthorized, problem_response
 from service.extensions import db, jwt
-from service.models import IssuedToken, User
+from service.models import CommitteeMember, IssuedToken, User
 from service.models.types import utcnow
 
 
@@ -56,21 +57,36 @@ def revoke_session(access_jti: str, refresh_jti: str | None):
                        .values(revoked_at=utcnow()))
 
 
+# The token's state and its holder, with everything the caller's scope is made of, in one
+# statement: this runs on every request.
+_TOKEN_AND_HOLDER = (
+    select(IssuedToken.revoked_at, User)
+    .join(User, User.id == IssuedToken.user_id)
+    .options(joinedload(User.roles), joinedload(User.assignments),
+             joinedload(User.memberships).lazyload(CommitteeMember.user))
+    .where(IssuedToken.jti == bindparam("jti"))
+)
+
+
 @jwt.token_in_blocklist_loader
 def _is_revoked(_header, payload):
-    revoked_at = db.session.execute(
-        select(IssuedToken.revoked_at).where(IssuedToken.jti == payload.get("jti"))
-    ).first()
-    return revoked_at is None or revoked_at[0] is not None  # unknown tokens are refused too
+    jti = payload.get("jti")
+    row = db.session.execute(_TOKEN_AND_HOLDER, {"jti": jti}).unique().first()
+    if row is None:
+        return True  # unknown tokens are refused too
+    g.token_holder = (jti, row.User)
+    return row.revoked_at is not None
 
 
 @jwt.user_lookup_loader
 def _load_user(_header, payload):
+    jti, holder = g.pop("token_holder", (None, None))
     try:
-        user = db.session.get(User, int(payload["sub"]))
+        user_id = int(payload["sub"])
     except (KeyError, TypeError, ValueError):
         return None
-    return user if user is not None and user.active else None
+    user = holder if jti == payload.get("jti") and holder is not None else db.session.get(User, user_id)
+    return user if user is not None and user.id == user_id and user.active else None
 
 
 @jwt.expired_token_loader

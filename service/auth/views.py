@@ -6,14 +6,13 @@ from flask_smorest import Blueprint
 from service.auth import actions
 from service.auth.current import login_required
 from service.auth.schemas import LoginAnswerSchema, LoginSchema, MeSchema, TokenPairSchema
-from service.extensions import db
 from service.scope import levels_of, scope_of
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与当前用户")
 
 
 def describe_user(user):
-    scope = scope_of(user, db.session)
+    scope = scope_of(user)
     return {
         "id": user.id, "username": user.username, "name": user.name,
         "roles": sorted(user.role_names), "levels": levels_of(user),

@@ -11,6 +11,7 @@ import click
 from geoalchemy2.shape import to_shape
 from shapely.ops import unary_union
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from geo.boundaries import (BoundaryErrors, GridBoundary, VillageBoundary, read_boundaries,
                             to_feature_collection)
@@ -90,9 +91,11 @@ def export_command(directory):
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     villages = [VillageBoundary(row.code, row.name, row.kind, to_shape(row.boundary))
-                for row in db.session.scalars(select(Village).order_by(Village.code))]
+                for row in db.session.scalars(select(Village).options(undefer(Village.boundary))
+                                              .order_by(Village.code))]
     grids = [GridBoundary(row.code, row.name, row.village.code, to_shape(row.boundary))
-             for row in db.session.scalars(select(Grid).order_by(Grid.code))]
+             for row in db.session.scalars(select(Grid).options(undefer(Grid.boundary))
+                                              .order_by(Grid.code))]
     for name, items in (("villages", villages), ("grids", grids)):
         (out / f"{name}.geojson").write_text(
             json.dumps(to_feature_collection(items), ensure_ascii=False), encoding="utf-8")

@@ -1,7 +1,8 @@
 """Reading the town's geography."""
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, undefer
 
-from geo.lookup import locate_grid_id
+from geo.lookup import locate_grid
 from service.errors import NotFound, OutsideArea
 from service.extensions import db
 from service.models import Committee, Grid, Town, User, Village, WorkerAssignment
@@ -25,12 +26,18 @@ def grid_counts(village_ids):
     return dict(rows.all())
 
 
-def village_page(limit, cursor):
-    return keyset_page(db.session, select(Village), [Village.id], [int], limit, cursor)
+def _listing(model, with_boundaries):
+    stmt = select(model)
+    return stmt.options(undefer(model.boundary)) if with_boundaries else stmt
 
 
-def grid_page(village_id, limit, cursor):
-    stmt = select(Grid)
+def village_page(limit, cursor, with_boundaries=False):
+    return keyset_page(db.session, _listing(Village, with_boundaries), [Village.id], [int],
+                       limit, cursor)
+
+
+def grid_page(village_id, limit, cursor, with_boundaries=False):
+    stmt = _listing(Grid, with_boundaries)
     if village_id is not None:
         stmt = stmt.where(Grid.village_id == village_id)
     return keyset_page(db.session, stmt, [Grid.id], [int], limit, cursor)
@@ -64,7 +71,7 @@ def chain_of(grid: Grid):
 
 
 def locate(lon, lat):
-    grid_id = locate_grid_id(db.session, lon, lat)
-    if grid_id is None:
+    grid = locate_grid(db.session, Grid, lon, lat, options=[joinedload(Grid.village)])
+    if grid is None:
         raise OutsideArea()
-    return db.session.get(Grid, grid_id)
+    return grid

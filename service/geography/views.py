@@ -58,9 +58,10 @@ def town():
 @blp.response(200, VillagePageSchema)
 def villages(args):
     """村（社区）列表；Accept: application/geo+json 时返回带边界的 FeatureCollection"""
-    rows, next_cursor = queries.village_page(args["limit"], args["cursor"])
+    geojson = wants_geojson()
+    rows, next_cursor = queries.village_page(args["limit"], args["cursor"], geojson)
     counts = queries.grid_counts([row.id for row in rows])
-    if wants_geojson():
+    if geojson:
         return geojson_response(rows, next_cursor, lambda row: village_item(row, counts))
     return {"items": [village_item(row, counts) for row in rows], "next_cursor": next_cursor}
 
@@ -82,8 +83,10 @@ def village(village_id):
 @blp.response(200, GridPageSchema)
 def grids(args):
     """网格列表（可按村筛选）；Accept: application/geo+json 时返回带边界的 FeatureCollection"""
-    rows, next_cursor = queries.grid_page(args["village_id"], args["limit"], args["cursor"])
-    if wants_geojson():
+    geojson = wants_geojson()
+    rows, next_cursor = queries.grid_page(args["village_id"], args["limit"], args["cursor"],
+                                          geojson)
+    if geojson:
         return geojson_response(rows, next_cursor, grid_item)
     return {"items": [grid_item(row) for row in rows], "next_cursor": next_cursor}
 

@@ -4,11 +4,13 @@ import json
 
 from shapely.geometry import Point
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from geo.dialect import insert_unless_present
 from geo.geojson import to_column
-from geo.lookup import locate_grid_id
-from service.counters import next_value
+from geo.lookup import locate_grid
+from service.counters import next_value, next_values
 from service.errors import (ClientIdReused, Forbidden, InvalidTransition, OutsideArea,
                             ValidationFailed)
 from service.extensions import db
@@ -21,6 +23,7 @@ from service.schema_base import town_time
 from service.scope import scope_of
 
 CHANGE_SEQUENCE = "incidents.change_seq"
+WITH_VILLAGE = [joinedload(Grid.village)]  # a report names both (their boundaries stay deferred)
 
 
 def request_hash(payload: dict) -> str:
@@ -28,11 +31,15 @@ def request_hash(payload: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def touch(incident, now):
-    """Mark a change: new version, new time, and a change number taken in commit order."""
+def touch(incident):
+    """Mark a change: new version, a change number taken in commit order, then the time.
+
+    The time is read after the change number's row lock is held, so ``updated_at`` grows with
+    ``change_seq``: a phone that syncs from the newest ``updated_at`` it has seen misses
+    nothing committed after it."""
     incident.version = (incident.version or 0) + 1
-    incident.updated_at = now
     incident.change_seq = next_value(db.session, CHANGE_SEQUENCE)
+    incident.updated_at = utcnow()
 
 
 def record(incident, actor, action, from_status, note=None):
@@ -44,32 +51,32 @@ def record(incident, actor, action, from_status, note=None):
 def report(user, scope, payload):
     """File a report; a replay of the same client_id answers with the stored incident.
 
-    Returns (incident, created).
+    Returns (incident, created). The unique key (reporter, client_id) decides which of two
+    copies arriving at once is stored: the other finds the first one's row.
     """
     digest = request_hash(payload)
     client_id = str(payload["client_id"])
-    existing = _by_client_id(user, client_id)
-    if existing is not None:
-        return _replayed(existing, digest), False
     grid = _grid_for(scope, payload)
     now = utcnow()
-    incident = Incident(
-        town_id=grid.town_id, client_id=client_id, request_hash=digest, reporter_id=user.id,
-        category=payload["category"], channel=payload["channel"], status="reported",
+    year = town_time(now).year
+    sequence, change_seq = next_values(
+        db.session, f"incidents.number.{grid.town_id}.{year}", CHANGE_SEQUENCE)
+    insert = insert_unless_present(db.engine.dialect.name, Incident, ["reporter_id", "client_id"])
+    incident = db.session.scalar(insert.values(
+        town_id=grid.town_id, number=f"SJ{year}{sequence:06d}", client_id=client_id,
+        request_hash=digest, reporter_id=user.id, category=payload["category"],
+        channel=payload["channel"], status="reported",
         description=payload["description"].strip(), accuracy_m=payload["accuracy_m"],
         location=to_column(Point(payload["location"])) if payload["location"] else None,
         occurred_at=payload["occurred_at"] or now, grid_id=grid.id, village_id=grid.village_id,
-        created_at=now, version=0)
-    try:
-        with db.session.begin_nested():
-            incident.number = _case_number(grid.town_id, now)
-            touch(incident, now)
-            db.session.add(incident)
-            db.session.flush()
-    except IntegrityError:
-        # The same client_id arrived at the same moment through another worker.
+        created_at=now, updated_at=utcnow(), change_seq=change_seq, version=1,
+    ).returning(Incident))
+    if incident is None:  # stored before, by an earlier copy of this report
         db.session.rollback()
         return _replayed(_by_client_id(user, client_id), digest), False
+    for name, row in (("grid", grid), ("village", grid.village), ("reporter", user),
+                      ("assignee", None)):
+        set_committed_value(incident, name, row)  # loaded already: no query to name them
     record(incident, user, "report", None)
     if incident.category == "dispute":
         _open_dispute_for(user, incident, payload)
@@ -103,22 +110,20 @@ def _replayed(existing, digest):
 
 def _grid_for(scope, payload):
     if payload["location"] is not None:
-        grid_id = locate_grid_id(db.session, *payload["location"])
-        if grid_id is not None:
-            return db.session.get(Grid, grid_id)
+        grid = locate_grid(db.session, Grid, *payload["location"], options=WITH_VILLAGE)
+        if grid is not None:
+            return grid
         if payload["grid_id"] is None:  # API.md: outside_area "unless grid_id is given"
             raise OutsideArea("上报位置不在本镇任何网格内；无定位时请选择网格",
                               "The location is in no grid of the town", status=422)
-    grid = db.session.get(Grid, payload["grid_id"])
+    grid = _grid(payload["grid_id"])
     if grid is None or not scope.covers(grid.village_id, grid.id):
         raise ValidationFailed(errors={"grid_id": ["该网格不存在或不在您的负责范围内"]})
     return grid
 
 
-def _case_number(town_id, now):
-    year = town_time(now).year
-    sequence = next_value(db.session, f"incidents.number.{town_id}.{year}")
-    return f"SJ{year}{sequence:06d}"
+def _grid(grid_id):
+    return db.session.get(Grid, grid_id, options=WITH_VILLAGE)
 
 
 def check_version(incident, if_match):
@@ -157,10 +162,10 @@ def perform(user, scope, incident_id, action, body, if_match=None):
     if missing:
         raise ValidationFailed(errors=missing)
     if action == "dispatch":
-        incident.assignee_id = _assignee_in_scope(body["assignee_id"], incident).id
+        incident.assignee = _assignee_in_scope(body["assignee_id"], incident)
     from_status = incident.status
     incident.status = transition.target(body)
-    touch(incident, utcnow())
+    touch(incident)
     record(incident, user, action, from_status, body.get("note"))
     db.session.commit()
     return incident
@@ -170,7 +175,7 @@ def _assignee_in_scope(assignee_id, incident):
     assignee = db.session.get(User, assignee_id)
     if (assignee is None or not assignee.active or "worker" not in assignee.role_names
             and "center_staff" not in assignee.role_names
-            or not scope_of(assignee, db.session).covers(incident.village_id, incident.grid_id)):
+            or not scope_of(assignee).covers(incident.village_id, incident.grid_id)):
         raise ValidationFailed(errors={"assignee_id": ["指派对象不存在、已停用或不负责该事件所在网格"]})
     return assignee
 

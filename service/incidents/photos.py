@@ -35,7 +35,7 @@ def add_photo(user, scope, incident_id, raw: bytes):
                         content_type=photo.content_type, width=photo.width, height=photo.height,
                         uploader_id=user.id)
     db.session.add(row)
-    touch(incident, utcnow())
+    touch(incident)
     record(incident, user, "photo", incident.status, f"照片 {photo.sha256[:12]}")
     db.session.commit()
     return row, True

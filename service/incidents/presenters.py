@@ -32,7 +32,6 @@ def incident_item(incident, photos=None):
     return item
 
 
-def duplicate_item(incident, distance_m):
-    return {"id": incident.id, "number": incident.number, "category": incident.category,
-            "status": incident.status, "distance_m": round(float(distance_m), 1),
-            "created_at": incident.created_at}
+def duplicate_item(row):
+    return {"id": row.id, "number": row.number, "category": row.category, "status": row.status,
+            "distance_m": round(float(row.distance_m), 1), "created_at": row.created_at}

@@ -9,10 +9,12 @@ from service.extensions import db
 from service.models import Dispute, Incident, IncidentEvent, IncidentPhoto
 from service.models.incidents import OPEN_STATUSES
 from service.models.types import utcnow
-from service.pagination import keyset_page
+from service.pagination import encode_cursor, keyset_page
 
 DUPLICATE_RADIUS_M = 100
 DUPLICATE_WINDOW = timedelta(days=7)
+# Clocks of several servers may disagree a little: a sync looks this far back by change number.
+CLOCK_SLACK = timedelta(minutes=5)
 NOT_FOUND = ("事件不存在", "Incident not found")
 
 
@@ -43,24 +45,51 @@ def get_visible(user, scope, incident_id, for_update=False):
 
 
 def list_page(user, scope, filters, limit, cursor):
-    """Newest first, or — with ``updated_after`` — in commit order of the changes, for sync."""
-    stmt = visible_incidents(user, scope)
-    for name in ("status", "category", "channel", "village_id", "grid_id"):
-        if filters.get(name) is not None:
-            stmt = stmt.where(getattr(Incident, name) == filters[name])
-    if filters.get("updated_after") is not None:
-        stmt = stmt.where(Incident.updated_at > filters["updated_after"])
-        return keyset_page(db.session, stmt, [Incident.change_seq], [int], limit, cursor)
+    """Newest first: (rows, next_cursor)."""
+    stmt = _filtered(visible_incidents(user, scope), filters)
     return keyset_page(db.session, stmt, [Incident.created_at, Incident.id], [datetime, int],
                        limit, cursor, descending=True)
 
 
+def sync_page(user, scope, filters, limit, cursor):
+    """What changed after ``filters["updated_after"]``, in commit order: (rows, next_cursor,
+    sync_cursor). ``sync_cursor`` is the position after the last change seen, for the next
+    sync; a cursor continues by change number alone, so a clock never decides what is sent."""
+    since = filters["updated_after"]
+    stmt = _filtered(visible_incidents(user, scope), filters).where(Incident.updated_at > since)
+    if not cursor:
+        stmt = stmt.where(Incident.change_seq > _change_seq_before(since - CLOCK_SLACK))
+    rows, next_cursor = keyset_page(db.session, stmt, [Incident.change_seq], [int], limit, cursor)
+    sync_cursor = encode_cursor([rows[-1].change_seq]) if rows else cursor
+    return rows, next_cursor, sync_cursor
+
+
+def _filtered(stmt, filters):
+    for name in ("status", "category", "channel", "village_id", "grid_id"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(Incident, name) == filters[name])
+    return stmt
+
+
+def _change_seq_before(moment):
+    """The change number of the last change stamped at or before ``moment`` (0 if none).
+
+    Changes are stamped after their change number is taken (``actions.touch``), so every
+    change stamped later has a higher number: the sync walks the change-number index from
+    here instead of sorting every row changed since."""
+    return db.session.scalar(
+        select(Incident.change_seq).where(Incident.updated_at <= moment)
+        .order_by(Incident.updated_at.desc()).limit(1)) or 0
+
+
 def nearby(user, scope, lon, lat, radius_m, category=None, exclude_id=None, limit=50,
            since=None):
-    """Open incidents within ``radius_m`` of a point, nearest first, with their distance."""
+    """Open incidents within ``radius_m`` of a point, nearest first: the columns a duplicate
+    warning shows, and the distance."""
     dialect = db.engine.dialect.name
     distance = distance_metres(dialect, Incident.location, lon, lat).label("distance_m")
-    stmt = (select(Incident, distance)
+    stmt = (select(Incident.id, Incident.number, Incident.category, Incident.status,
+                   Incident.created_at, distance)
             .where(visible_to(user, scope), Incident.status.in_(OPEN_STATUSES),
                    Incident.location.is_not(None),
                    within_metres(dialect, Incident.location, lon, lat, radius_m))

@@ -111,7 +111,8 @@ class IncidentQuerySchema(PageQuerySchema):
     village_id = fields.Integer(load_default=None, validate=id_range())
     grid_id = fields.Integer(load_default=None, validate=id_range())
     updated_after = LocalDateTime(load_default=None, metadata={
-        "description": "增量同步：只返回此时间之后变更的事件，按变更顺序；继续时用 next_cursor"})
+        "description": "增量同步：只返回此时间之后变更的事件，按变更顺序；翻页用 next_cursor，"
+                       "下次同步用 sync_cursor"})
 
 
 class NearbyQuerySchema(ma.Schema):
@@ -143,6 +144,10 @@ class PhotoUploadSchema(ma.Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-IncidentPageSchema = page_of(IncidentSchema, "IncidentPage")
+IncidentPageSchema = page_of(IncidentSchema, "IncidentPage", sync_cursor=fields.String(
+    allow_none=True, metadata={"description": (
+        "仅在带 updated_after 时返回：本页最后一条变更之后的位置。下次增量同步带上 "
+        "cursor=sync_cursor（与 updated_after 一起），从这里继续，不漏也不重；"
+        "没有新变更时原样返回请求中的位置")}))
 NearbyPageSchema = page_of(DuplicateSchema, "NearbyPage")
 EventPageSchema = page_of(EventSchema, "EventPage")

@@ -4,6 +4,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from service.auth.current import caller_scope, login_required
+from service.dumping import dumper, json_response
 from service.errors import ValidationFailed
 from service.incidents import actions, photos, queries
 from service.incidents.presenters import duplicate_item, incident_item, photo_item
@@ -15,6 +16,7 @@ from service.incidents.workflow import ACTIONS
 from service.schema_base import PageQuerySchema
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1", description="事件上报与处置")
+dump_incident_page = dumper(IncidentPageSchema())  # the hottest page: dumped without marshmallow
 
 IF_MATCH_DOC = {"parameters": [{"in": "header", "name": "If-Match", "required": False,
                                 "schema": {"type": "string"},
@@ -35,11 +37,11 @@ def report(payload):
     """上报事件：由定位找到网格，生成案件编号；同一 client_id 重发只保存一次"""
     scope = caller_scope()
     incident, created = actions.report(current_user, scope, payload)
-    body = incident_item(incident, queries.photos_of(incident.id))
+    body = incident_item(incident, [] if created else queries.photos_of(incident.id))
     duplicates = []
     if created and payload["location"]:
         duplicates = queries.possible_duplicates(current_user, scope, incident, *payload["location"])
-    body["possible_duplicates"] = [duplicate_item(row, distance) for row, distance in duplicates]
+    body["possible_duplicates"] = [duplicate_item(row) for row in duplicates]
     location = url_for("incidents.incident", incident_id=incident.id)
     return with_etag(body, incident, 201 if created else 200, {"Location": location})
 
@@ -50,9 +52,15 @@ def report(payload):
 @blp.response(200, IncidentPageSchema)
 def incidents(args):
     """事件列表：本人可见范围，最新在前；带 updated_after 时按变更顺序增量同步"""
-    rows, next_cursor = queries.list_page(current_user, caller_scope(), args, args["limit"],
-                                          args["cursor"])
-    return {"items": [incident_item(row) for row in rows], "next_cursor": next_cursor}
+    if args["updated_after"] is None:
+        rows, next_cursor = queries.list_page(current_user, caller_scope(), args, args["limit"],
+                                              args["cursor"])
+        page = {"next_cursor": next_cursor}
+    else:
+        rows, next_cursor, sync_cursor = queries.sync_page(current_user, caller_scope(), args,
+                                                           args["limit"], args["cursor"])
+        page = {"next_cursor": next_cursor, "sync_cursor": sync_cursor}
+    return json_response(dump_incident_page, {"items": [incident_item(row) for row in rows], **page})
 
 
 @blp.route("/incidents/nearby", methods=["GET"])
@@ -63,7 +71,7 @@ def nearby(args):
     """附近未办结事件（查重），由近及远"""
     rows = queries.nearby(current_user, caller_scope(), args["lon"], args["lat"], args["radius_m"],
                           args["category"], limit=args["limit"])
-    return {"items": [duplicate_item(row, distance) for row, distance in rows], "next_cursor": None}
+    return {"items": [duplicate_item(row) for row in rows], "next_cursor": None}
 
 
 @blp.route("/incidents/<int:incident_id>", methods=["GET"])

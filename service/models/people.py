@@ -21,9 +21,11 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
-    roles: Mapped[list["UserRole"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    assignments: Mapped[list["WorkerAssignment"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin")
+    # Loaded when asked for: a case row names its reporter without their roles. The signed-in
+    # caller's come with the token check, in one statement (service/auth/tokens.py).
+    roles: Mapped[list["UserRole"]] = relationship(cascade="all, delete-orphan")
+    assignments: Mapped[list["WorkerAssignment"]] = relationship(cascade="all, delete-orphan")
+    memberships: Mapped[list["CommitteeMember"]] = relationship(viewonly=True)  # noqa: F821
 
     @property
     def role_names(self) -> set[str]:

@@ -1,4 +1,8 @@
-"""The town, its villages and its grids."""
+"""The town, its villages and its grids.
+
+Boundaries are deferred: a case row that names its grid and village must not drag their
+polygons along; the geography endpoints ask for them (``undefer``) when they show them.
+"""
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,7 +18,7 @@ class Town(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(9), unique=True)
     name: Mapped[str] = mapped_column(String(50))
-    boundary = mapped_column(multipolygon(), nullable=False)
+    boundary = mapped_column(multipolygon(), nullable=False, deferred=True)
 
     villages: Mapped[list["Village"]] = relationship(back_populates="town", order_by="Village.code")
 
@@ -27,7 +31,7 @@ class Village(db.Model):
     code: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(50))
     kind: Mapped[str] = mapped_column(String(10))
-    boundary = mapped_column(multipolygon(), nullable=False)
+    boundary = mapped_column(multipolygon(), nullable=False, deferred=True)
 
     town: Mapped[Town] = relationship(back_populates="villages")
     grids: Mapped[list["Grid"]] = relationship(back_populates="village", order_by="Grid.code")
@@ -40,6 +44,6 @@ class Grid(db.Model):
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
     code: Mapped[str] = mapped_column(String(15), unique=True)
     name: Mapped[str] = mapped_column(String(50))
-    boundary = mapped_column(multipolygon(), nullable=False)
+    boundary = mapped_column(multipolygon(), nullable=False, deferred=True)
 
     village: Mapped[Village] = relationship(back_populates="grids")

@@ -166,6 +166,51 @@ def test_sync_paging_does_not_lose_changes_made_between_pages(client, auth):
     assert (again["status"], again["version"]) == ("accepted", changed["version"])
 
 
+def test_sync_cursor_resumes_the_next_sync_exactly(client, auth):
+    since = _since()
+    made = [reported(client, auth, "center01")["id"] for _ in range(3)]
+    first = _page(client, auth, updated_after=since)
+    assert [item["id"] for item in first["items"]] == made
+    assert first["next_cursor"] is None and first["sync_cursor"]
+
+    # Nothing new: nothing sent, and the position stays where it was.
+    idle = _page(client, auth, updated_after=since, cursor=first["sync_cursor"])
+    assert idle["items"] == [] and idle["sync_cursor"] == first["sync_cursor"]
+
+    changed = acted(client, auth, "center01", made[1], "accept")
+    new = reported(client, auth, "center01")["id"]
+    later = _page(client, auth, updated_after=since, cursor=first["sync_cursor"])
+    assert [item["id"] for item in later["items"]] == [made[1], new]
+    assert later["items"][0]["version"] == changed["version"]
+    assert later["sync_cursor"] != first["sync_cursor"]
+    assert _page(client, auth, updated_after=since, cursor=later["sync_cursor"])["items"] == []
+
+
+def test_sync_cursor_continues_across_pages_and_is_absent_from_plain_lists(client, auth):
+    since = _since()
+    made = [reported(client, auth, "center01")["id"] for _ in range(5)]
+    first = _page(client, auth, updated_after=since, limit=2)
+    assert first["next_cursor"] and first["sync_cursor"]
+    rest = _page(client, auth, updated_after=since, limit=10, cursor=first["sync_cursor"])
+    assert [item["id"] for item in first["items"] + rest["items"]] == made
+    assert "sync_cursor" not in _page(client, auth)
+
+
+def test_changes_are_stamped_in_the_order_of_their_change_numbers(client, auth):
+    since = _since()
+    made = [reported(client, auth, "center01")["id"] for _ in range(3)]
+    for iid in reversed(made):
+        acted(client, auth, "center01", iid, "accept")
+    items = _page(client, auth, updated_after=since)["items"]
+    stamps = [datetime.fromisoformat(item["updated_at"]) for item in items]
+    assert [item["id"] for item in items] == list(reversed(made))
+    assert stamps == sorted(stamps)
+    # From the time of any change, the sync sends exactly the changes numbered after it.
+    for position, item in enumerate(items):
+        after = _page(client, auth, updated_after=item["updated_at"])["items"]
+        assert [later["id"] for later in after] == [i["id"] for i in items[position + 1:]]
+
+
 def test_sync_sees_photo_uploads_and_every_workflow_step(client, auth):
     since = _since()
     iid = reported(client, auth, "center01")["id"]
