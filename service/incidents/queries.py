@@ -82,8 +82,7 @@ def _change_seq_before(moment):
         .order_by(Incident.updated_at.desc()).limit(1)) or 0
 
 
-def nearby(user, scope, lon, lat, radius_m, category=None, exclude_id=None, limit=50,
-           since=None):
+def nearby(user, scope, lon, lat, radius_m, category=None, limit=50, since=None):
     """Open incidents within ``radius_m`` of a point, nearest first: the columns a duplicate
     warning shows, and the distance."""
     dialect = db.engine.dialect.name
@@ -96,16 +95,15 @@ def nearby(user, scope, lon, lat, radius_m, category=None, exclude_id=None, limi
             .order_by(distance, Incident.id).limit(limit))
     if category:
         stmt = stmt.where(Incident.category == category)
-    if exclude_id is not None:
-        stmt = stmt.where(Incident.id != exclude_id)
     if since is not None:
         stmt = stmt.where(Incident.created_at >= since)
     return db.session.execute(stmt).all()
 
 
-def possible_duplicates(user, scope, incident, lon, lat):
-    return nearby(user, scope, lon, lat, DUPLICATE_RADIUS_M, incident.category,
-                  exclude_id=incident.id, since=utcnow() - DUPLICATE_WINDOW, limit=20)
+def possible_duplicates(user, scope, category, lon, lat):
+    """Open reports of ``category`` within 100 m of the point from the last 7 days."""
+    return nearby(user, scope, lon, lat, DUPLICATE_RADIUS_M, category,
+                  since=utcnow() - DUPLICATE_WINDOW, limit=20)
 
 
 def events_page(incident_id, limit, cursor):

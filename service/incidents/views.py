@@ -36,12 +36,13 @@ def with_etag(body, incident, status=200, headers=None):
 def report(payload):
     """上报事件：由定位找到网格，生成案件编号；同一 client_id 重发只保存一次"""
     scope = caller_scope()
+    # Looked up before the report is stored, in its transaction: the report is not among them.
+    duplicates = payload["location"] and queries.possible_duplicates(
+        current_user, scope, payload["category"], *payload["location"])
     incident, created = actions.report(current_user, scope, payload)
     body = incident_item(incident, [] if created else queries.photos_of(incident.id))
-    duplicates = []
-    if created and payload["location"]:
-        duplicates = queries.possible_duplicates(current_user, scope, incident, *payload["location"])
-    body["possible_duplicates"] = [duplicate_item(row) for row in duplicates]
+    body["possible_duplicates"] = [duplicate_item(row) for row in duplicates or ()
+                                   if created]
     location = url_for("incidents.incident", incident_id=incident.id)
     return with_etag(body, incident, 201 if created else 200, {"Location": location})
 
