@@ -150,6 +150,10 @@ def may(user, scope, incident, who) -> bool:
 def perform(user, scope, incident_id, action, body, if_match=None):
     incident = queries.get_visible(user, scope, incident_id, for_update=True)
     check_version(incident, if_match)
+    if incident.dispute_id is not None:
+        raise InvalidTransition(
+            f"该事件已作为矛盾纠纷立案（纠纷 {incident.dispute_id}），请在纠纷案件中受理、调解和结案",
+            f"This report is handled as dispute {incident.dispute_id}: act on the dispute")
     transition = transition_for(incident.status, action)
     if transition is None:
         raise InvalidTransition(

@@ -383,3 +383,19 @@ def test_raw_sql_cannot_rewrite_the_case_record(client, auth, incident, statemen
     db.session.rollback()
     assert [(e.id, e.action, e.to_status, e.note) for e in event_rows(iid)] == before
     assert db.session.query(IncidentEvent).count() >= 2
+
+
+def test_a_dispute_report_is_worked_on_its_dispute_not_by_incident_actions(client, auth):
+    report = reported(client, auth, L4_A1, category="dispute",
+                      dispute={"type": "neighbour", "parties": [{"name": "张三"}]})
+    assert report["dispute_id"] is not None
+    before = snapshot(report["id"])
+    for action in ACTIONS:
+        body = {"assignee_id": user_id(auth, L4_A1)} if action == "dispatch" else {}
+        if action == "verify":
+            body = {"passed": True}
+        problem = assert_problem(act(client, auth, "center01", report["id"], action, **body),
+                                 409, "invalid_transition")
+        assert "纠纷" in problem["detail"]
+    assert snapshot(report["id"]) == before
+    assert [event.action for event in event_rows(report["id"])] == ["report"]
