@@ -1,9 +1,10 @@
 """Incident actions: check permission, validate, act, record the event, raise domain errors."""
 import hashlib
 import json
+from functools import cache
 
 from shapely.geometry import Point
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -43,9 +44,10 @@ def touch(incident):
 
 
 def record(incident, actor, action, from_status, note=None):
-    db.session.add(IncidentEvent(incident_id=incident.id, actor_id=actor.id, action=action,
-                                 from_status=from_status, to_status=incident.status, note=note,
-                                 created_at=incident.updated_at))
+    """Append the change to the case record (written at once; entries are never loaded back)."""
+    db.session.execute(insert(IncidentEvent), [dict(
+        incident_id=incident.id, actor_id=actor.id, action=action, from_status=from_status,
+        to_status=incident.status, note=note, created_at=incident.updated_at)])
 
 
 def report(user, scope, payload):
@@ -61,8 +63,7 @@ def report(user, scope, payload):
     year = town_time(now).year
     sequence, change_seq = next_values(
         db.session, f"incidents.number.{grid.town_id}.{year}", CHANGE_SEQUENCE)
-    insert = insert_unless_present(db.engine.dialect.name, Incident, ["reporter_id", "client_id"])
-    incident = db.session.scalar(insert.values(
+    incident = db.session.scalars(_insert_report(), [dict(
         town_id=grid.town_id, number=f"SJ{year}{sequence:06d}", client_id=client_id,
         request_hash=digest, reporter_id=user.id, category=payload["category"],
         channel=payload["channel"], status="reported",
@@ -70,7 +71,7 @@ def report(user, scope, payload):
         location=to_column(Point(payload["location"])) if payload["location"] else None,
         occurred_at=payload["occurred_at"] or now, grid_id=grid.id, village_id=grid.village_id,
         created_at=now, updated_at=utcnow(), change_seq=change_seq, version=1,
-    ).returning(Incident))
+    )]).first()
     if incident is None:  # stored before, by an earlier copy of this report
         db.session.rollback()
         return _replayed(_by_client_id(user, client_id), digest), False
@@ -82,6 +83,17 @@ def report(user, scope, payload):
         _open_dispute_for(user, incident, payload)
     db.session.commit()
     return incident, True
+
+
+@cache
+def _insert_report_for(dialect_name):
+    return insert_unless_present(dialect_name, Incident, ["reporter_id", "client_id"]) \
+        .returning(Incident)
+
+
+def _insert_report():
+    """INSERT of a new report that writes nothing when its (reporter, client_id) is stored."""
+    return _insert_report_for(db.engine.dialect.name)
 
 
 def _open_dispute_for(user, incident, payload):

@@ -1,14 +1,14 @@
 """Reading incidents, always through the caller's scope (in the SQL, not after loading)."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
-from geo.nearby import distance_metres, within_metres
+from geo.nearby import distance_metres, nearby_parameters, within_metres
 from service.errors import NotFound
 from service.extensions import db
 from service.models import Dispute, Incident, IncidentEvent, IncidentPhoto
 from service.models.incidents import OPEN_STATUSES
-from service.models.types import utcnow
+from service.models.types import UtcDateTime, utcnow
 from service.pagination import encode_cursor, keyset_page
 
 DUPLICATE_RADIUS_M = 100
@@ -85,19 +85,35 @@ def _change_seq_before(moment):
 def nearby(user, scope, lon, lat, radius_m, category=None, limit=50, since=None):
     """Open incidents within ``radius_m`` of a point, nearest first: the columns a duplicate
     warning shows, and the distance."""
+    stmt = _nearby_statement(user, scope, category is not None, since is not None, limit)
+    params = {**nearby_parameters(lon, lat, radius_m), "nearby_category": category,
+              "nearby_since": since}
+    return db.session.execute(stmt, params).all()
+
+
+_NEARBY_STATEMENTS = {}
+
+
+def _nearby_statement(user, scope, by_category, by_time, limit):
+    """Built once per caller and shape: a report looks its duplicates up every time."""
     dialect = db.engine.dialect.name
-    distance = distance_metres(dialect, Incident.location, lon, lat).label("distance_m")
-    stmt = (select(Incident.id, Incident.number, Incident.category, Incident.status,
-                   Incident.created_at, distance)
-            .where(visible_to(user, scope), Incident.status.in_(OPEN_STATUSES),
-                   Incident.location.is_not(None),
-                   within_metres(dialect, Incident.location, lon, lat, radius_m))
-            .order_by(distance, Incident.id).limit(limit))
-    if category:
-        stmt = stmt.where(Incident.category == category)
-    if since is not None:
-        stmt = stmt.where(Incident.created_at >= since)
-    return db.session.execute(stmt).all()
+    key = (dialect, user.id, scope, by_category, by_time, limit)
+    stmt = _NEARBY_STATEMENTS.get(key)
+    if stmt is None:
+        distance = distance_metres(dialect, Incident.location).label("distance_m")
+        stmt = (select(Incident.id, Incident.number, Incident.category, Incident.status,
+                       Incident.created_at, distance)
+                .where(visible_to(user, scope), Incident.status.in_(OPEN_STATUSES),
+                       Incident.location.is_not(None), within_metres(dialect, Incident.location))
+                .order_by(distance, Incident.id).limit(limit))
+        if by_category:
+            stmt = stmt.where(Incident.category == bindparam("nearby_category"))
+        if by_time:
+            stmt = stmt.where(Incident.created_at >= bindparam("nearby_since", type_=UtcDateTime))
+        if len(_NEARBY_STATEMENTS) >= 4096:
+            _NEARBY_STATEMENTS.clear()
+        _NEARBY_STATEMENTS[key] = stmt
+    return stmt
 
 
 def possible_duplicates(user, scope, category, lon, lat):
