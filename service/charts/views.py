@@ -16,47 +16,37 @@ NOT_FOUND = "village_id 不存在或不在本人范围"
 PNG_DOC = {"responses": {"200": {"description": "PNG 图片（约 1000–1200 像素宽），中文标注",
                                  "content": {PNG: {"schema": {"type": "string", "format": "binary"}}}}}}
 
-
-def _chart(name, args):
-    scope = caller_scope()
-    if args["village_id"] is not None:
-        village_in_scope(scope, args["village_id"])
-    period = build.period_of(args["from_"], args["to"])
-    png = build.CHARTS[name](current_user, scope, period, args["village_id"])
-    response = Response(png, mimetype=PNG)
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+# file name → (endpoint, the operation's summary in the OpenAPI document)
+ROUTES = {
+    "incidents-by-village.png": (
+        "incidents_by_village", "图表：各村（社区）上报事件数（条形图），本人范围、所选时段（默认当年）"),
+    "disputes-by-month.png": (
+        "disputes_by_month", "图表：每月受理的矛盾纠纷数及其中调解成功的占比（按受理月份，镇所在时区）"),
+    "grid-map.png": (
+        "grid_map", "图表：网格分布图，按上报事件数着色（本人范围内的事件；给出 village_id 时只画该村）"),
+}
 
 
-@blp.route("/charts/incidents-by-village.png")
-@login_required
-@blp.arguments(SummaryQuerySchema, location="query")
-@blp.response(200, description="PNG 图片", content_type=PNG)
-@blp.doc(**PNG_DOC)
-@blp.alt_response(404, response="NOT_FOUND", description=NOT_FOUND)
-def incidents_by_village(args):
-    """图表：各村（社区）上报事件数（条形图），本人范围、所选时段（默认当年）"""
-    return _chart("incidents-by-village.png", args)
+def _chart_view(name, endpoint, summary):
+    def view(args):
+        scope = caller_scope()
+        if args["village_id"] is not None:
+            village_in_scope(scope, args["village_id"])
+        period = build.period_of(args["from_"], args["to"])
+        png = build.CHARTS[name](current_user, scope, period, args["village_id"])
+        response = Response(png, mimetype=PNG)
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+        return response
+
+    view.__name__ = endpoint
+    view.__doc__ = summary
+    return view
 
 
-@blp.route("/charts/disputes-by-month.png")
-@login_required
-@blp.arguments(SummaryQuerySchema, location="query")
-@blp.response(200, description="PNG 图片", content_type=PNG)
-@blp.doc(**PNG_DOC)
-@blp.alt_response(404, response="NOT_FOUND", description=NOT_FOUND)
-def disputes_by_month(args):
-    """图表：每月受理的矛盾纠纷数及其中调解成功的占比（按受理月份，镇所在时区）"""
-    return _chart("disputes-by-month.png", args)
-
-
-@blp.route("/charts/grid-map.png")
-@login_required
-@blp.arguments(SummaryQuerySchema, location="query")
-@blp.response(200, description="PNG 图片", content_type=PNG)
-@blp.doc(**PNG_DOC)
-@blp.alt_response(404, response="NOT_FOUND", description=NOT_FOUND)
-def grid_map(args):
-    """图表：网格分布图，按上报事件数着色（本人范围内的事件；给出 village_id 时只画该村）"""
-    return _chart("grid-map.png", args)
+for _name, (_endpoint, _summary) in ROUTES.items():
+    blp.route(f"/charts/{_name}", endpoint=_endpoint)(
+        login_required(blp.arguments(SummaryQuerySchema, location="query")(
+            blp.response(200, description="PNG 图片", content_type=PNG)(
+                blp.doc(**PNG_DOC)(blp.alt_response(404, response="NOT_FOUND", description=NOT_FOUND)(
+                    _chart_view(_name, _endpoint, _summary)))))))

@@ -41,11 +41,19 @@ def period(start: date | None, end: date | None):
     return (first if start else None), (after_last if end else None)
 
 
-def _in_period(stmt, column, first, after_last):
+def _newest_first(stmt, model, filters, names):
+    """``stmt`` over ``model`` newest first, read in batches, narrowed by the export's filters:
+    equality on each of ``names`` that is given, and the period of registration."""
+    stmt = (stmt.order_by(model.created_at.desc(), model.id.desc())
+            .execution_options(yield_per=BATCH))
+    for name in names:
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(model, name) == filters[name])
+    first, after_last = period(filters.get("from_"), filters.get("to"))
     if first is not None:
-        stmt = stmt.where(column >= first)
+        stmt = stmt.where(model.created_at >= first)
     if after_last is not None:
-        stmt = stmt.where(column < after_last)
+        stmt = stmt.where(model.created_at < after_last)
     return stmt
 
 
@@ -68,13 +76,8 @@ def dispute_batches(user, scope, filters):
             .join(Village, Village.id == Dispute.village_id)
             .outerjoin(Grid, Grid.id == Dispute.grid_id)
             .outerjoin(Source, Source.id == Dispute.incident_id)
-            .where(dispute_visible_to(user, scope))
-            .order_by(Dispute.created_at.desc(), Dispute.id.desc())
-            .execution_options(yield_per=BATCH))
-    for name in ("status", "village_id"):
-        if filters.get(name) is not None:
-            stmt = stmt.where(getattr(Dispute, name) == filters[name])
-    stmt = _in_period(stmt, Dispute.created_at, *period(filters.get("from_"), filters.get("to")))
+            .where(dispute_visible_to(user, scope)))
+    stmt = _newest_first(stmt, Dispute, filters, ("status", "village_id"))
     decrypt = _safe_decrypt(cipher().decrypt)
     return _read(stmt, lambda row: _dispute_row(user, scope, decrypt, *row))
 
@@ -145,14 +148,8 @@ def _incident_select(user, scope, filters):
             .join(reporter, reporter.id == Incident.reporter_id)
             .outerjoin(assignee, assignee.id == Incident.assignee_id)
             .outerjoin(linked, linked.id == Incident.dispute_id)
-            .where(incident_visible_to(user, scope))
-            .order_by(Incident.created_at.desc(), Incident.id.desc())
-            .execution_options(yield_per=BATCH))
-    for name in ("category", "status", "village_id"):
-        if filters.get(name) is not None:
-            stmt = stmt.where(getattr(Incident, name) == filters[name])
-    return _in_period(stmt, Incident.created_at,
-                      *period(filters.get("from_"), filters.get("to")))
+            .where(incident_visible_to(user, scope)))
+    return _newest_first(stmt, Incident, filters, ("category", "status", "village_id"))
 
 
 def _read(stmt, convert):

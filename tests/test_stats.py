@@ -1,0 +1,74 @@
+"""Summary figures: incidents per month in the town's time, counted per month range.
+
+Each test runs on SpatiaLite and PostGIS.
+"""
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from geoalchemy2.shape import to_shape
+from sqlalchemy import select
+
+from service.extensions import db
+from service.models import Grid, Incident
+
+API = "/api/v1"
+VILLAGE_A, VILLAGE_B = "441403116201", "441403116205"
+GRID_A = VILLAGE_A + "001"
+
+pytestmark = pytest.mark.usefixtures("fresh_request_context")
+
+
+def report(client, auth):
+    point = to_shape(db.session.scalar(select(Grid.boundary).where(Grid.code == GRID_A)))
+    point = point.representative_point()
+    body = {"client_id": str(uuid.uuid4()), "category": "safety_hazard", "description": "路灯损坏",
+            "location": {"type": "Point", "coordinates": [point.x, point.y]}}
+    response = client.post(f"{API}/incidents", json=body, headers=auth.headers(f"l4-{GRID_A}"))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def summary(client, auth, username, **params):
+    response = client.get(f"{API}/stats/summary", query_string=params,
+                          headers=auth.headers(username))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["incidents"]
+
+
+@pytest.fixture
+def incidents_around_month_ends(client, auth):
+    """Four reports in village A: either side of midnight at the end of January in town time
+    (UTC+8), one in March and one in the next year."""
+    times = [datetime(2024, 1, 31, 15, 59, 59, tzinfo=timezone.utc),  # 31 Jan 23:59:59 in town
+             datetime(2024, 1, 31, 16, 0, 0, tzinfo=timezone.utc),  # 1 Feb 00:00 in town
+             datetime(2024, 3, 15, 4, 0, 0, tzinfo=timezone.utc),
+             datetime(2025, 6, 1, 4, 0, 0, tzinfo=timezone.utc)]
+    ids = [report(client, auth) for _ in times]
+    for incident_id, created_at in zip(ids, times):
+        db.session.get(Incident, incident_id).created_at = created_at
+    db.session.commit()
+
+
+def test_incidents_by_month_in_town_time(client, auth, incidents_around_month_ends):
+    figures = summary(client, auth, "center01", **{"from": "2024-01-01", "to": "2024-12-31"})
+    assert figures["by_month"] == [{"month": "2024-01", "count": 1},
+                                   {"month": "2024-02", "count": 1},
+                                   {"month": "2024-03", "count": 1}]
+    assert figures["total"] == 3
+    everything = summary(client, auth, "center01", **{"from": "2000-01-01", "to": "2025-12-31"})
+    assert [item["month"] for item in everything["by_month"]] == [
+        "2024-01", "2024-02", "2024-03", "2025-06"]
+    assert sum(item["count"] for item in everything["by_month"]) == everything["total"] == 4
+
+
+def test_incidents_by_month_in_scope(client, auth, incidents_around_month_ends):
+    own = summary(client, auth, f"l3-{VILLAGE_A}", **{"from": "2024-02-01", "to": "2024-02-29"})
+    assert own["by_month"] == [{"month": "2024-02", "count": 1}] and own["total"] == 1
+    other = summary(client, auth, f"l3-{VILLAGE_B}", **{"from": "2024-01-01", "to": "2024-12-31"})
+    assert other["by_month"] == [] and other["total"] == 0
+
+
+def test_no_incidents_no_months(client, auth):
+    figures = summary(client, auth, "center01", **{"from": "2020-01-01", "to": "2020-12-31"})
+    assert figures["by_month"] == [] and figures["total"] == 0
