@@ -207,3 +207,14 @@ def test_unreachable_postgres_fails_under_ci(monkeypatch):
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception):
         _admin_connection()
+
+
+def test_postgis_sessions_run_without_jit(app):
+    """The statistics' short aggregates would spend longer being compiled than running."""
+    from sqlalchemy import text
+
+    from service.extensions import db
+    if db.engine.dialect.name != "postgresql":
+        assert db.session.execute(text("SELECT spatialite_version()")).scalar()
+        return
+    assert db.session.execute(text("SHOW jit")).scalar() == "off"

@@ -153,7 +153,10 @@ class DisputeEvent(db.Model):
     """The dispute's case record; each entry carries the hash of the one before it."""
 
     __tablename__ = "dispute_events"
-    __table_args__ = (UniqueConstraint("dispute_id", "sequence"),)
+    __table_args__ = (
+        UniqueConstraint("dispute_id", "sequence"),
+        Index("ix_dispute_events_action_created_at", "action", "created_at"),  # 督办 counts
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
     sequence: Mapped[int] = mapped_column(Integer)
