@@ -149,6 +149,13 @@ def parse_config(text):
     raise argparse.ArgumentTypeError(f"bad config {text!r}: sync:N or gthread:NxT")
 
 
+def analyze(plain_url):
+    """Fresh planner statistics after the warm-up, as autovacuum keeps them in a running town:
+    the tables started empty, and plans made for empty tables are not the ones being measured."""
+    with psycopg.connect(plain_url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 def count_rows(plain_url, table):
     with psycopg.connect(plain_url) as conn:
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -160,6 +167,7 @@ def measure_app(name, server, url, load, args, plain_url, table):
     busy_before = wait_for_idle_cpu(args.idle_below, args.idle_wait,
                                  log=lambda line: print(line, file=sys.stderr, flush=True))
     warm = load.run(url, args.warmup)
+    analyze(plain_url)
     mid_rows = count_rows(plain_url, table)
     load_before = loadavg()
     with CpuMeter(server, plain_url) as meter:
