@@ -241,6 +241,19 @@ def random_points(plain_url, count, seed=0.5, grid_ids=None):
 
 # --- numbers and tables ------------------------------------------------------------------------
 
+def timed_gets(session, url, params, count, warmup, timeout):
+    """``count`` sequential GETs after ``warmup`` untimed ones: (milliseconds each, last answer)."""
+    for _ in range(warmup):
+        session.get(url, params=params, timeout=timeout).raise_for_status()
+    times, answer = [], None
+    for _ in range(count):
+        start = time.perf_counter()
+        answer = session.get(url, params=params, timeout=timeout)
+        times.append((time.perf_counter() - start) * 1000)
+        answer.raise_for_status()
+    return times, answer
+
+
 def percentile(values, share):
     """The ``share`` (0–100) percentile, by linear interpolation; None for no values."""
     if not values:
@@ -412,3 +425,47 @@ def wait_for_idle_cpu(max_busy=0.25, max_wait=300, window=3.0, log=None):
 def exit_on_sigterm():
     """Turn SIGTERM into SystemExit, so that servers are stopped and scratch databases dropped."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+# --- generated incidents (bench/sync.py, bench/stats.py) ---------------------------------------
+
+# Each grid with its level-4 and level-3 worker, and random points inside it (%(points)s a grid).
+GRID_REFERENCE = """
+CREATE UNLOGGED TABLE bench_grid_ref AS
+SELECT (row_number() OVER (ORDER BY g.id) - 1)::int AS k, g.id AS grid_id, g.village_id,
+       g.town_id,
+       (SELECT wa.user_id FROM worker_assignments wa
+         WHERE wa.level = 4 AND wa.grid_id = g.id ORDER BY wa.user_id LIMIT 1) AS l4_id,
+       (SELECT wa.user_id FROM worker_assignments wa
+         WHERE wa.level = 3 AND wa.village_id = g.village_id ORDER BY wa.user_id LIMIT 1) AS l3_id
+FROM grids g;
+CREATE UNLOGGED TABLE bench_grid_points AS
+SELECT g.id AS grid_id, (p.path[1] - 1)::int AS j, p.geom
+FROM grids g, LATERAL ST_Dump(ST_GeneratePoints(ST_Buffer(g.boundary, -0.00002), %(points)s, g.id)) p;
+CREATE INDEX ON bench_grid_points (grid_id, j);
+"""
+
+# An incident's status by its age in days and a random draw r_status: old ones closed, recent open.
+STATUS_BY_AGE = """CASE WHEN age_days > 30 THEN
+                     CASE WHEN r_status < 0.92 THEN 'closed' WHEN r_status < 0.98 THEN 'rejected'
+                          ELSE 'handled' END
+                WHEN age_days > 7 THEN
+                     CASE WHEN r_status < 0.50 THEN 'closed' WHEN r_status < 0.70 THEN 'handled'
+                          WHEN r_status < 0.85 THEN 'dispatched' WHEN r_status < 0.95 THEN 'accepted'
+                          ELSE 'rejected' END
+                ELSE CASE WHEN r_status < 0.30 THEN 'reported' WHEN r_status < 0.55 THEN 'accepted'
+                          WHEN r_status < 0.80 THEN 'dispatched' WHEN r_status < 0.90 THEN 'handled'
+                          WHEN r_status < 0.98 THEN 'closed' ELSE 'rejected' END
+           END"""
+
+DESCRIPTIONS = {
+    "dispute": "村民之间因琐事发生矛盾纠纷，网格员现场上报",
+    "public_security": "村道路口夜间有人聚集滋事，请求巡查",
+    "safety_hazard": "路灯损坏，桥头护栏松动，存在安全隐患",
+    "environment": "河道漂浮垃圾较多，影响村容村貌",
+    "public_service": "村民反映自来水水压不足，已持续三天",
+    "petition": "群众反映宅基地审批进度",
+    "emergency": "山塘水位上涨，需要紧急处置",
+    "other": "其他事项，需进一步了解情况",
+}
+

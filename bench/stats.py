@@ -34,7 +34,6 @@ Prints Markdown tables; writes bench/results/stats-<time>.json.
 """
 import argparse
 import csv
-import io
 import json
 import subprocess
 import sys
@@ -42,7 +41,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: python bench/stats.py
@@ -51,9 +50,10 @@ if __package__ in (None, ""):  # run as a file: python bench/stats.py
 import psycopg
 import requests
 
-from bench.common import (ROOT, Gunicorn, exit_on_sigterm, flask_setup, fmt, login, machine,
-                          markdown_table, percentile, plain, postgres_version, rss_mb,
-                          scratch_postgis, server_env, write_results)
+from bench.common import (DESCRIPTIONS, GRID_REFERENCE, ROOT, STATUS_BY_AGE, Gunicorn,
+                          exit_on_sigterm, flask_setup, fmt, login, machine, markdown_table,
+                          percentile, plain, postgres_version, rss_mb, scratch_postgis, server_env,
+                          timed_gets, write_results)
 
 TARGET_S = 1.0
 YEARS = 4
@@ -145,18 +145,7 @@ def pick_sql(column, shares):
 
 # --- generating the disputes -------------------------------------------------------------------
 
-REFERENCE = """
-CREATE UNLOGGED TABLE bench_grid_ref AS
-SELECT (row_number() OVER (ORDER BY g.id) - 1)::int AS k, g.id AS grid_id, g.village_id, g.town_id,
-       (SELECT wa.user_id FROM worker_assignments wa
-         WHERE wa.level = 4 AND wa.grid_id = g.id ORDER BY wa.user_id LIMIT 1) AS l4_id,
-       (SELECT wa.user_id FROM worker_assignments wa
-         WHERE wa.level = 3 AND wa.village_id = g.village_id ORDER BY wa.user_id LIMIT 1) AS l3_id
-FROM grids g;
-CREATE UNLOGGED TABLE bench_grid_points AS
-SELECT g.id AS grid_id, (p.path[1] - 1)::int AS j, p.geom
-FROM grids g, LATERAL ST_Dump(ST_GeneratePoints(ST_Buffer(g.boundary, -0.00002), %(points)s, g.id)) p;
-CREATE INDEX ON bench_grid_points (grid_id, j);
+REFERENCE = GRID_REFERENCE + """
 CREATE UNLOGGED TABLE bench_committee_ref AS
 SELECT c.id AS committee_id, c.village_id, c.town_id,
        (SELECT m.user_id FROM committee_members m WHERE m.committee_id = c.id
@@ -385,17 +374,7 @@ WITH draws AS (
     FROM draws d JOIN bench_grid_ref g ON g.k = d.gk
 ), statused AS (
     SELECT s.*,
-           CASE WHEN age_days > 30 THEN
-                     CASE WHEN r_status < 0.92 THEN 'closed' WHEN r_status < 0.98 THEN 'rejected'
-                          ELSE 'handled' END
-                WHEN age_days > 7 THEN
-                     CASE WHEN r_status < 0.50 THEN 'closed' WHEN r_status < 0.70 THEN 'handled'
-                          WHEN r_status < 0.85 THEN 'dispatched' WHEN r_status < 0.95 THEN 'accepted'
-                          ELSE 'rejected' END
-                ELSE CASE WHEN r_status < 0.30 THEN 'reported' WHEN r_status < 0.55 THEN 'accepted'
-                          WHEN r_status < 0.80 THEN 'dispatched' WHEN r_status < 0.90 THEN 'handled'
-                          WHEN r_status < 0.98 THEN 'closed' ELSE 'rejected' END
-           END AS status
+           {status_by_age} AS status
     FROM shaped s
 ), pooled AS (
     SELECT n AS k, town_id, grid_id, village_id, category, channel, status, created_at,
@@ -466,16 +445,6 @@ FROM bench_incidents s JOIN bench_incident_flow f ON f.status = s.status
 ORDER BY s.created_at, f.step
 """
 
-DESCRIPTIONS = {
-    "dispute": "村民之间因琐事发生矛盾纠纷，网格员现场上报",
-    "public_security": "村道路口夜间有人聚集滋事，请求巡查",
-    "safety_hazard": "路灯损坏，桥头护栏松动，存在安全隐患",
-    "environment": "河道漂浮垃圾较多，影响村容村貌",
-    "public_service": "村民反映自来水水压不足，已持续三天",
-    "petition": "群众反映宅基地审批进度",
-    "emergency": "山塘水位上涨，需要紧急处置",
-    "other": "其他事项，需进一步了解情况",
-}
 CATEGORY_SHARES = [("public_security", 0.12), ("safety_hazard", 0.28), ("environment", 0.22),
                    ("public_service", 0.24), ("petition", 0.06), ("emergency", 0.03),
                    ("other", 0.05)]
@@ -551,7 +520,8 @@ def generate(conn, incidents, disputes, t_end, log):
     others = incidents - conn.execute(
         "SELECT count(*) FROM bench_disputes WHERE channel = 'grid_worker'").fetchone()[0]
     values["others"] = max(others, 0)
-    incidents_sql = INCIDENTS.format(category=pick_sql("d.r_cat", CATEGORY_SHARES),
+    incidents_sql = INCIDENTS.format(status_by_age=STATUS_BY_AGE,
+                                     category=pick_sql("d.r_cat", CATEGORY_SHARES),
                                      channel=pick_sql("d.r_chan", INCIDENT_CHANNELS))
     stage("incident plan", lambda: run_script(conn, incidents_sql, values))
     with conn.cursor() as cursor:
@@ -642,16 +612,10 @@ def register_one(base, token, conn):
 # --- timing the figures ------------------------------------------------------------------------
 
 def time_requests(session, url, params, count, warmup):
-    for _ in range(warmup):
-        session.get(url, params=params, timeout=120).raise_for_status()
-    times, answer = [], None
-    for _ in range(count):
-        start = time.perf_counter()
-        answer = session.get(url, params=params, timeout=120)
-        times.append(time.perf_counter() - start)
-        answer.raise_for_status()
-    return {"p50_s": percentile(times, 50), "p99_s": percentile(times, 99), "max_s": max(times),
-            "requests": count}, answer.json()
+    times, answer = timed_gets(session, url, params, count, warmup, timeout=120)
+    seconds = [ms / 1000 for ms in times]
+    return {"p50_s": percentile(seconds, 50), "p99_s": percentile(seconds, 99),
+            "max_s": max(seconds), "requests": count}, answer.json()
 
 
 _APPS = {}

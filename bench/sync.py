@@ -36,9 +36,10 @@ if __package__ in (None, ""):  # run as a file: python bench/sync.py
 import psycopg
 import requests
 
-from bench.common import (Gunicorn, exit_on_sigterm, flask_setup, fmt, login, machine,
-                          markdown_table, percentile, plain, postgres_version, scratch_postgis,
-                          server_env, wait_for_idle_cpu, write_results)
+from bench.common import (DESCRIPTIONS, GRID_REFERENCE, STATUS_BY_AGE, Gunicorn, exit_on_sigterm,
+                          flask_setup, fmt, login, machine, markdown_table, percentile, plain,
+                          postgres_version, scratch_postgis, server_env, timed_gets,
+                          wait_for_idle_cpu, write_results)
 
 TARGET_P99_MS = 30
 POINTS_PER_GRID = 256
@@ -46,20 +47,6 @@ YEARS = 3
 
 # --- generating the incidents ------------------------------------------------------------------
 
-REFERENCE = """
-CREATE UNLOGGED TABLE bench_grid_ref AS
-SELECT (row_number() OVER (ORDER BY g.id) - 1)::int AS k, g.id AS grid_id, g.village_id,
-       g.town_id,
-       (SELECT wa.user_id FROM worker_assignments wa
-         WHERE wa.level = 4 AND wa.grid_id = g.id ORDER BY wa.user_id LIMIT 1) AS l4_id,
-       (SELECT wa.user_id FROM worker_assignments wa
-         WHERE wa.level = 3 AND wa.village_id = g.village_id ORDER BY wa.user_id LIMIT 1) AS l3_id
-FROM grids g;
-CREATE UNLOGGED TABLE bench_grid_points AS
-SELECT g.id AS grid_id, (p.path[1] - 1)::int AS j, p.geom
-FROM grids g, LATERAL ST_Dump(ST_GeneratePoints(ST_Buffer(g.boundary, -0.00002), %(points)s, g.id)) p;
-CREATE INDEX ON bench_grid_points (grid_id, j);
-"""
 
 # One row per future incident, everything decided; ``pick`` (a random rank) says at which size
 # a row is stored. change_seq follows updated_at; case numbers follow created_at within a year.
@@ -85,17 +72,7 @@ WITH draws AS (
     FROM draws d JOIN bench_grid_ref g ON g.k = d.gk
 ), statused AS (
     SELECT s.*,
-           CASE WHEN age_days > 30 THEN
-                     CASE WHEN r_status < 0.92 THEN 'closed' WHEN r_status < 0.98 THEN 'rejected'
-                          ELSE 'handled' END
-                WHEN age_days > 7 THEN
-                     CASE WHEN r_status < 0.50 THEN 'closed' WHEN r_status < 0.70 THEN 'handled'
-                          WHEN r_status < 0.85 THEN 'dispatched' WHEN r_status < 0.95 THEN 'accepted'
-                          ELSE 'rejected' END
-                ELSE CASE WHEN r_status < 0.30 THEN 'reported' WHEN r_status < 0.55 THEN 'accepted'
-                          WHEN r_status < 0.80 THEN 'dispatched' WHEN r_status < 0.90 THEN 'handled'
-                          WHEN r_status < 0.98 THEN 'closed' ELSE 'rejected' END
-           END AS status
+           {status_by_age} AS status
     FROM shaped s
 ), finished AS (
     SELECT t.*,
@@ -122,17 +99,8 @@ SELECT n, town_id, grid_id, village_id, category, channel, status, reporter_id, 
        row_number() OVER (ORDER BY random()) - 1 AS pick
 FROM finished;
 CREATE INDEX ON bench_staging (pick);
-"""
+""".replace("{status_by_age}", STATUS_BY_AGE)
 
-DESCRIPTIONS = {
-    "public_security": "村道路口夜间有人聚集滋事，请求巡查",
-    "safety_hazard": "路灯损坏，桥头护栏松动，存在安全隐患",
-    "environment": "河道漂浮垃圾较多，影响村容村貌",
-    "public_service": "村民反映自来水水压不足，已持续三天",
-    "petition": "群众来访反映宅基地审批进度",
-    "emergency": "山塘水位上涨，需要紧急处置",
-    "other": "其他事项，需进一步了解情况",
-}
 
 STORE = """
 INSERT INTO incidents (town_id, number, client_id, request_hash, reporter_id, category, channel,
@@ -178,7 +146,7 @@ def prepare_pool(conn, total, t_end, center_ids):
                  "SELECT name, value FROM counters WHERE name LIKE 'incidents.number.%%'")
     values = {"grids": grids, "t_end": t_end, "span_s": YEARS * 365 * 86400, "total": total,
               "center_ids": center_ids, "points": POINTS_PER_GRID}
-    for statement in (REFERENCE + STAGING).split(";\n"):
+    for statement in (GRID_REFERENCE + STAGING).split(";\n"):
         if statement.strip():
             conn.execute(statement, {name: value for name, value in values.items()
                                      if f"%({name})s" in statement})
@@ -282,14 +250,7 @@ def sync_since(conn):
 # --- timing ------------------------------------------------------------------------------------
 
 def time_requests(session, url, params, count, warmup):
-    for _ in range(warmup):
-        session.get(url, params=params, timeout=30).raise_for_status()
-    times, answer = [], None
-    for _ in range(count):
-        start = time.perf_counter()
-        answer = session.get(url, params=params, timeout=30)
-        times.append((time.perf_counter() - start) * 1000)
-        answer.raise_for_status()
+    times, answer = timed_gets(session, url, params, count, warmup, timeout=30)
     body = answer.json()
     return {"p50_ms": percentile(times, 50), "p90_ms": percentile(times, 90),
             "p99_ms": percentile(times, 99), "max_ms": max(times), "requests": count,

@@ -5,11 +5,9 @@ show is checked on the figures handed to the drawing functions (a spy around the
 pixels say little: the caller's scope, the period, the per-month and per-grid counts.
 """
 import io
-import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
-from geoalchemy2.shape import to_shape
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -17,6 +15,7 @@ from service.charts import fonts, render
 from service.charts.commands import charts_group
 from service.extensions import db
 from service.models import Dispute, Grid, Incident, Village
+from tests.incidents.conftest import reported
 
 API = "/api/v1"
 VILLAGE_A, VILLAGE_B = "441403116201", "441403116205"
@@ -29,16 +28,6 @@ pytestmark = pytest.mark.usefixtures("fresh_request_context")
 
 def village_id(code):
     return db.session.scalar(select(Village.id).where(Village.code == code))
-
-
-def report(client, auth, grid_code):
-    point = to_shape(db.session.scalar(select(Grid.boundary).where(Grid.code == grid_code)))
-    point = point.representative_point()
-    body = {"client_id": str(uuid.uuid4()), "category": "safety_hazard", "description": "路灯损坏",
-            "location": {"type": "Point", "coordinates": [point.x, point.y]}}
-    response = client.post(f"{API}/incidents", json=body, headers=auth.headers(f"l4-{grid_code}"))
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def intake(client, auth, village_code):
@@ -55,8 +44,8 @@ def intake(client, auth, village_code):
 def world(client, auth):
     """Three incidents in grid A, one in grid B; a dispute in each village, A's settled."""
     for _ in range(3):
-        report(client, auth, GRID_A)
-    report(client, auth, GRID_B)
+        reported(client, auth, f"l4-{GRID_A}")
+    reported(client, auth, f"l4-{GRID_B}")
     a, b = intake(client, auth, VILLAGE_A), intake(client, auth, VILLAGE_B)
     row = db.session.get(Dispute, a["id"])
     row.agreement_terms, row.status, row.resolved_at = "赔偿并修复围墙", "agreed", row.created_at

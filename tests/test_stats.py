@@ -2,31 +2,19 @@
 
 Each test runs on SpatiaLite and PostGIS.
 """
-import uuid
 from datetime import datetime, timezone
 
 import pytest
-from geoalchemy2.shape import to_shape
-from sqlalchemy import select
 
 from service.extensions import db
-from service.models import Grid, Incident
+from service.models import Incident
+from tests.incidents.conftest import reported
 
 API = "/api/v1"
 VILLAGE_A, VILLAGE_B = "441403116201", "441403116205"
 GRID_A = VILLAGE_A + "001"
 
 pytestmark = pytest.mark.usefixtures("fresh_request_context")
-
-
-def report(client, auth):
-    point = to_shape(db.session.scalar(select(Grid.boundary).where(Grid.code == GRID_A)))
-    point = point.representative_point()
-    body = {"client_id": str(uuid.uuid4()), "category": "safety_hazard", "description": "路灯损坏",
-            "location": {"type": "Point", "coordinates": [point.x, point.y]}}
-    response = client.post(f"{API}/incidents", json=body, headers=auth.headers(f"l4-{GRID_A}"))
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
 
 
 def summary(client, auth, username, **params):
@@ -44,7 +32,7 @@ def incidents_around_month_ends(client, auth):
              datetime(2024, 1, 31, 16, 0, 0, tzinfo=timezone.utc),  # 1 Feb 00:00 in town
              datetime(2024, 3, 15, 4, 0, 0, tzinfo=timezone.utc),
              datetime(2025, 6, 1, 4, 0, 0, tzinfo=timezone.utc)]
-    ids = [report(client, auth) for _ in times]
+    ids = [reported(client, auth, f"l4-{GRID_A}")["id"] for _ in times]
     for incident_id, created_at in zip(ids, times):
         db.session.get(Incident, incident_id).created_at = created_at
     db.session.commit()

@@ -8,7 +8,6 @@ from service.incidents import queries
 from service.incidents.actions import record, touch
 from service.incidents.photo_files import PhotoStore, clean_photo
 from service.models import IncidentPhoto
-from service.models.types import utcnow
 
 MAX_PHOTOS = 9
 
