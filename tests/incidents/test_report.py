@@ -4,7 +4,10 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
+from service.extensions import db
+from service.models import WorkerAssignment
 from service.schema_base import TOWN_TIME_ZONE
 from tests.incidents.conftest import (API, GRID_A1, GRID_A2, GRID_B1, NOWHERE, VILLAGE_A,
                                       assert_problem, backdate, counts, drive, event_rows,
@@ -119,6 +122,26 @@ def test_replaying_the_same_report_returns_it_and_stores_nothing(client, auth):
         assert again.headers["ETag"] == first.headers["ETag"]
 
     assert counts() == before
+
+
+def test_a_late_copy_is_answered_after_the_reporter_moved_to_another_grid(client, auth):
+    """The phone resends hours later; meanwhile the worker's grid was reassigned."""
+    body = report_body(L4_A1, location=None, grid_id=grid(GRID_A1).id)
+    first = client.post(f"{API}/incidents", json=body, headers=auth.headers(L4_A1)).get_json()
+    assignment = db.session.scalar(select(WorkerAssignment).where(
+        WorkerAssignment.user_id == user_id(auth, L4_A1), WorkerAssignment.level == 4))
+    assignment.grid_id = grid(GRID_B1).id
+    db.session.commit()
+    before = counts()
+
+    again = client.post(f"{API}/incidents", json=body, headers=auth.headers(L4_A1))
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["id"] == first["id"]
+    assert counts() == before
+    fresh = client.post(f"{API}/incidents", json=report_body(L4_A1, location=None,
+                                                             grid_id=grid(GRID_A1).id),
+                        headers=auth.headers(L4_A1))
+    assert_problem(fresh, 422, "validation_failed")  # a new report there is outside the area now
 
 
 def test_the_same_client_id_with_a_different_body_is_409(client, auth):
