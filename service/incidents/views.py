@@ -35,7 +35,7 @@ def with_etag(dump, body, incident, status=200, headers=None):
 
 @blp.route("/incidents", methods=["POST"])
 @login_required
-@blp.arguments(ReportSchema)
+@blp.arguments(ReportSchema())  # an instance: webargs builds a class anew on every request
 @blp.response(201, ReportAnswerSchema)
 @blp.alt_response(200, schema=ReportAnswerSchema, description="重发：同一 client_id、同一内容，返回已保存的事件")
 def report(payload):
@@ -55,7 +55,7 @@ def report(payload):
 
 @blp.route("/incidents", methods=["GET"])
 @login_required
-@blp.arguments(IncidentQuerySchema, location="query")
+@blp.arguments(IncidentQuerySchema(), location="query")
 @blp.response(200, IncidentPageSchema)
 def incidents(args):
     """事件列表：本人可见范围，最新在前；带 updated_after 时按变更顺序增量同步"""
