@@ -169,8 +169,8 @@ def test_incident_xlsx_parses_back(client, auth, world):
 
 
 def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(client, auth, world, monkeypatch):
-    from service.exports import writers
-    monkeypatch.setattr(writers, "XLSX_MAX_ROWS", 2)  # the header and one row per sheet
+    from service.exports import xlsx
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 2)  # the header and one row per sheet
     report(client, auth, GRID_A)
     workbook = load_workbook(io.BytesIO(get(client, auth, "center01", "incidents", format="xlsx").get_data()))
     assert workbook.sheetnames == ["事件清单", "事件清单（2）", "事件清单（3）"]
@@ -363,3 +363,39 @@ def test_documented_in_openapi(client):
         assert "Content-Disposition" in operation["responses"]["200"]["headers"]
         assert {"format", "from", "to", "village_id", "status"} <= {
             parameter["name"] for parameter in operation["parameters"]}
+
+
+# --- the Excel writer itself -------------------------------------------------------------
+
+def test_xlsx_bytes_flow_before_the_last_batch_is_read_and_parse_back():
+    from datetime import timezone
+    from decimal import Decimal
+
+    from service.exports.xlsx import xlsx_chunks
+    read = []
+    moment = datetime(2023, 5, 4, 1, 30, 15, 999, tzinfo=timezone.utc)  # 09:30:15 in the town
+
+    def batches():
+        for number in range(3):
+            read.append(number)
+            yield [(f"SJ{number}{row:05d}", row, Decimal("12.50"), number == 1, None, moment,
+                    "=1+1\x07") for row in range(2000)]
+
+    chunks = xlsx_chunks("清单", ["编号", "序号", "金额", "是否", "空", "时间", "描述"],
+                         [16] * 7, batches())
+    first = next(chunks)
+    assert first and read == [0]  # the file has begun while two batches are still unread
+    data = first + b"".join(chunks)
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 6001 and rows[0] == ("编号", "序号", "金额", "是否", "空", "时间", "描述")
+    assert rows[2001] == ("SJ100000", 0, 12.5, "是", None, datetime(2023, 5, 4, 9, 30, 15), "=1+1")
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    assert sheet.cell(row=2, column=7).data_type == "s"
+
+
+def test_an_empty_xlsx_has_its_header():
+    from service.exports.xlsx import xlsx_chunks
+    data = b"".join(xlsx_chunks("清单", ["编号", "状态"], [10, 10], iter([])))
+    rows = list(load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True))
+    assert rows == [("编号", "状态")]

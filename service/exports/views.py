@@ -1,5 +1,5 @@
 """GET /exports/disputes and /exports/incidents: the caller's cases as CSV, Excel or GeoJSON."""
-from flask import Response, send_file, stream_with_context
+from flask import Response, stream_with_context
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
@@ -7,7 +7,8 @@ from service.auth.current import caller_scope, login_required
 from service.exports import queries
 from service.exports.schemas import DisputeExportQuerySchema, IncidentExportQuerySchema
 from service.exports.writers import (CSV, GEOJSON, XLSX, content_disposition, csv_chunks,
-                                     geojson_chunks, xlsx_file)
+                                     geojson_chunks)
+from service.exports.xlsx import xlsx_chunks
 from service.geography.queries import the_town
 from service.models.types import utcnow
 from service.schema_base import town_time
@@ -58,12 +59,8 @@ def _streamed(chunks, mimetype, names):
 
 
 def _spreadsheet(sheet, columns, batches, names):
-    out, size = xlsx_file(sheet, [title for title, _ in columns], [w for _, w in columns], batches)
-    response = send_file(out, mimetype=XLSX, max_age=0, conditional=False)
-    response.headers["Content-Length"] = str(size)
-    response.headers["Content-Disposition"] = content_disposition(*names)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    chunks = xlsx_chunks(sheet, [title for title, _ in columns], [w for _, w in columns], batches)
+    return _streamed(chunks, XLSX, names)
 
 
 @blp.route("/exports/disputes")
@@ -77,7 +74,7 @@ def export_disputes(args):
     """导出纠纷台账（CSV 或 Excel）：本人可见范围，最新在前；当事人电话、身份证号按查看权限逐件掩码
 
     与 GET /disputes/{id} 相同的规则：被指派的调解员、该调委会主任、第一级网格长、综治中心与管理员
-    看到完整号码，其余一律掩码（如 138****5678、441403********1234）。CSV 以流式输出。
+    看到完整号码，其余一律掩码（如 138****5678、441403********1234）。CSV 与 Excel 都以流式输出。
     """
     scope = caller_scope()
     _check_village(scope, args)
@@ -103,7 +100,7 @@ def export_disputes(args):
 def export_incidents(args):
     """导出事件清单（CSV、Excel 或 GeoJSON）：本人可见范围，最新在前；可按类别、状态、村、日期筛选
 
-    CSV 与 GeoJSON 以流式输出（服务器端游标，每批 1000 行），Excel 写入临时文件后发送。
+    三种格式都以流式输出（服务器端游标，每批 1000 行），边读边发送。
     """
     scope = caller_scope()
     _check_village(scope, args)
