@@ -44,29 +44,25 @@ _QUERIES = {dialect: {name: text(sql) for name, sql in queries.items()}
             for dialect, queries in _QUERIES.items()}
 
 
-def _params(lon, lat):
-    return {"lon": float(lon), "lat": float(lat), "tolerance": EDGE_TOLERANCE_DEG}
+def _first_found(session, lon, lat, statement_of):
+    """The first answer of the exact lookup, else of the near one (``statement_of`` wraps each)."""
+    params = {"lon": float(lon), "lat": float(lat), "tolerance": EDGE_TOLERANCE_DEG}
+    queries = _QUERIES[session.get_bind().dialect.name]
+    for kind in ("exact", "near"):
+        found = session.scalar(statement_of(queries[kind]), params)
+        if found is not None:
+            return found
+    return None
 
 
 def locate_grid_id(session, lon: float, lat: float):
     """The id of the grid containing (lon, lat), or None when the point is in no grid."""
-    queries = _QUERIES[session.get_bind().dialect.name]
-    params = _params(lon, lat)
-    grid_id = session.execute(queries["exact"], params).scalar()
-    if grid_id is None:
-        grid_id = session.execute(queries["near"], params).scalar()
-    return grid_id
+    return _first_found(session, lon, lat, lambda query: query)
 
 
 def locate_grid(session, grid_model, lon: float, lat: float, options=()):
     """The mapped grid row containing (lon, lat), found and loaded in one statement, or None.
 
     ``grid_model`` is the ORM class of the grids table; ``options`` are its loader options."""
-    queries = _QUERIES[session.get_bind().dialect.name]
-    for kind in ("exact", "near"):
-        grid_id = queries[kind].columns(id=Integer).scalar_subquery()
-        stmt = select(grid_model).options(*options).where(grid_model.id == grid_id)
-        row = session.scalar(stmt, _params(lon, lat))
-        if row is not None:
-            return row
-    return None
+    return _first_found(session, lon, lat, lambda query: select(grid_model).options(*options)
+                        .where(grid_model.id == query.columns(id=Integer).scalar_subquery()))

@@ -85,7 +85,8 @@ def _load_user(_header, payload):
         user_id = int(payload["sub"])
     except (KeyError, TypeError, ValueError):
         return None
-    user = holder if jti == payload.get("jti") and holder is not None else db.session.get(User, user_id)
+    user = holder if holder is not None and jti == payload.get("jti") \
+        else db.session.get(User, user_id)
     return user if user is not None and user.id == user_id and user.active else None
 
 

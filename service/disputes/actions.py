@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from geo.lookup import locate_grid_id
+from geo.lookup import locate_grid
 from service.counters import next_value
 from service.deadlines import add_calendar_days
 from service.disputes import record
@@ -239,10 +239,9 @@ def intake(user, scope, payload):
 
 def _place_of(scope, payload):
     if payload["location"] is not None:
-        grid_id = locate_grid_id(db.session, *payload["location"])
-        if grid_id is None:
+        grid = locate_grid(db.session, Grid, *payload["location"])
+        if grid is None:
             raise OutsideArea("该位置不在本镇任何网格内", "The location is in no grid", status=422)
-        grid = db.session.get(Grid, grid_id)
         return grid.id, grid.village_id
     village = db.session.get(Village, payload["village_id"])
     if village is None or not (scope.town_wide or village.id in scope.village_ids):

@@ -70,7 +70,7 @@ def report(user, scope, payload):
     year = town_time(now).year
     sequence, change_seq = next_values(
         db.session, f"incidents.number.{grid.town_id}.{year}", CHANGE_SEQUENCE)
-    incident = db.session.scalars(_insert_report(), [dict(
+    incident = db.session.scalars(_insert_report(db.engine.dialect.name), [dict(
         town_id=grid.town_id, number=f"SJ{year}{sequence:06d}", client_id=client_id,
         request_hash=digest, reporter_id=user.id, category=payload["category"],
         channel=payload["channel"], status="reported",
@@ -93,14 +93,10 @@ def report(user, scope, payload):
 
 
 @cache
-def _insert_report_for(dialect_name):
+def _insert_report(dialect_name):
+    """INSERT of a new report that writes nothing when its (reporter, client_id) is stored."""
     return insert_unless_present(dialect_name, Incident, ["reporter_id", "client_id"]) \
         .returning(Incident)
-
-
-def _insert_report():
-    """INSERT of a new report that writes nothing when its (reporter, client_id) is stored."""
-    return _insert_report_for(db.engine.dialect.name)
 
 
 def _open_dispute_for(user, incident, payload):

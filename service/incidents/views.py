@@ -42,12 +42,11 @@ def report(payload):
     """上报事件：由定位找到网格，生成案件编号；同一 client_id 重发只保存一次"""
     scope = caller_scope()
     # Looked up before the report is stored, in its transaction: the report is not among them.
-    duplicates = payload["location"] and queries.possible_duplicates(
-        current_user, scope, payload["category"], *payload["location"])
+    duplicates = queries.possible_duplicates(current_user, scope, payload["category"],
+                                             *payload["location"]) if payload["location"] else []
     incident, created = actions.report(current_user, scope, payload)
     body = incident_item(incident, [] if created else queries.photos_of(incident.id))
-    body["possible_duplicates"] = [duplicate_item(row) for row in duplicates or ()
-                                   if created]
+    body["possible_duplicates"] = [duplicate_item(row) for row in duplicates] if created else []
     location = url_for("incidents.incident", incident_id=incident.id)
     return with_etag(dump_report_answer, body, incident, 201 if created else 200,
                      {"Location": location})
