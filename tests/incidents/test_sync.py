@@ -232,8 +232,12 @@ def test_sync_respects_scope(client, auth):
     mine = reported(client, auth, f"l4-{GRID_A1}")["id"]
     theirs = reported(client, auth, f"l4-{GRID_B1}")["id"]
     acted(client, auth, "center01", theirs, "accept")
-    items = _page(client, auth, f"l3-{VILLAGE_A}", updated_after=since)["items"]
-    assert [item["id"] for item in items] == [mine]
+    page = _page(client, auth, f"l3-{VILLAGE_A}", updated_after=since)
+    assert [item["id"] for item in page["items"]] == [mine]
+    # Resuming from the sync cursor keeps to the area too.
+    acted(client, auth, "center01", theirs, "reject")
+    later = _page(client, auth, f"l3-{VILLAGE_A}", updated_after=since, cursor=page["sync_cursor"])
+    assert later["items"] == [] and later["sync_cursor"] == page["sync_cursor"]
 
 
 # --- cursors ------------------------------------------------------------------------------
