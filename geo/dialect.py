@@ -11,11 +11,11 @@ def town_month(dialect_name, column):
     return func.to_char(column.op("AT TIME ZONE")(literal_column("'Asia/Shanghai'")), "YYYY-MM")
 
 
-def insert_unless_present(dialect_name, model, unique_columns):
-    """``INSERT … ON CONFLICT (unique_columns) DO NOTHING`` for ``model``: a row that would
-    break that unique key is not written, and RETURNING gives nothing for it."""
+def insert_unless_present(dialect_name, table, unique_columns):
+    """``INSERT … ON CONFLICT (unique_columns) DO NOTHING`` into ``table`` (a model or a Table):
+    a row that would break that unique key is not written, and RETURNING gives nothing for it."""
     if dialect_name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
         from sqlalchemy.dialects.postgresql import insert
-    return insert(model).on_conflict_do_nothing(index_elements=unique_columns)
+    return insert(table).on_conflict_do_nothing(index_elements=unique_columns)

@@ -4,6 +4,8 @@ A point on an edge shared by several grids touches all of them; the lowest grid 
 so the answer is one grid, the same every time. A point that misses every grid by floating-point
 noise only (closer than ``EDGE_TOLERANCE_DEG``, about 1 mm) still resolves.
 """
+from functools import lru_cache
+
 from sqlalchemy import Integer, select, text
 
 EDGE_TOLERANCE_DEG = 1e-8
@@ -45,11 +47,12 @@ _QUERIES = {dialect: {name: text(sql) for name, sql in queries.items()}
 
 
 def _first_found(session, lon, lat, statement_of):
-    """The first answer of the exact lookup, else of the near one (``statement_of`` wraps each)."""
+    """The first answer of the exact lookup, else of the near one (``statement_of(dialect,
+    kind)`` gives each statement)."""
     params = {"lon": float(lon), "lat": float(lat), "tolerance": EDGE_TOLERANCE_DEG}
-    queries = _QUERIES[session.get_bind().dialect.name]
+    dialect_name = session.get_bind().dialect.name
     for kind in ("exact", "near"):
-        found = session.scalar(statement_of(queries[kind]), params)
+        found = session.scalar(statement_of(dialect_name, kind), params)
         if found is not None:
             return found
     return None
@@ -57,12 +60,21 @@ def _first_found(session, lon, lat, statement_of):
 
 def locate_grid_id(session, lon: float, lat: float):
     """The id of the grid containing (lon, lat), or None when the point is in no grid."""
-    return _first_found(session, lon, lat, lambda query: query)
+    return _first_found(session, lon, lat, lambda dialect_name, kind: _QUERIES[dialect_name][kind])
 
 
 def locate_grid(session, grid_model, lon: float, lat: float, options=()):
     """The mapped grid row containing (lon, lat), found and loaded in one statement, or None.
 
     ``grid_model`` is the ORM class of the grids table; ``options`` are its loader options."""
-    return _first_found(session, lon, lat, lambda query: select(grid_model).options(*options)
-                        .where(grid_model.id == query.columns(id=Integer).scalar_subquery()))
+    options = tuple(options)
+    return _first_found(session, lon, lat, lambda dialect_name, kind: _grid_statement(
+        dialect_name, kind, grid_model, options))
+
+
+@lru_cache(maxsize=64)
+def _grid_statement(dialect_name, kind, grid_model, options):
+    """Built once per shape: a report looks its grid up every time. (Loader options compare
+    by identity, so callers pass the same module-level options each time.)"""
+    query = _QUERIES[dialect_name][kind].columns(id=Integer).scalar_subquery()
+    return select(grid_model).options(*options).where(grid_model.id == query)

@@ -8,6 +8,8 @@ from service.extensions import db
 from service.models import Committee, Grid, Town, User, Village, WorkerAssignment
 from service.pagination import keyset_page
 
+WITH_VILLAGE = (joinedload(Grid.village),)
+
 
 def the_town() -> Town:
     town = db.session.scalar(select(Town).order_by(Town.id).limit(1))
@@ -71,7 +73,7 @@ def chain_of(grid: Grid):
 
 
 def locate(lon, lat):
-    grid = locate_grid(db.session, Grid, lon, lat, options=[joinedload(Grid.village)])
+    grid = locate_grid(db.session, Grid, lon, lat, options=WITH_VILLAGE)
     if grid is None:
         raise OutsideArea()
     return grid

@@ -5,7 +5,7 @@ from functools import cache
 
 from shapely.geometry import Point
 from sqlalchemy import insert, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from geo.dialect import insert_unless_present
@@ -24,7 +24,7 @@ from service.schema_base import town_time
 from service.scope import scope_of
 
 CHANGE_SEQUENCE = "incidents.change_seq"
-WITH_VILLAGE = [joinedload(Grid.village)]  # a report names both (their boundaries stay deferred)
+WITH_VILLAGE = (joinedload(Grid.village),)  # a report names both (their boundaries stay deferred)
 
 
 def request_hash(payload: dict) -> str:
@@ -43,11 +43,14 @@ def touch(incident):
     incident.updated_at = utcnow()
 
 
+_APPEND_EVENT = insert(IncidentEvent.__table__)  # a table INSERT: no ORM bulk-insert machinery
+
+
 def record(incident, actor, action, from_status, note=None):
     """Append the change to the case record (written at once; entries are never loaded back)."""
-    db.session.execute(insert(IncidentEvent), [dict(
+    db.session.execute(_APPEND_EVENT, dict(
         incident_id=incident.id, actor_id=actor.id, action=action, from_status=from_status,
-        to_status=incident.status, note=note, created_at=incident.updated_at)])
+        to_status=incident.status, note=note, created_at=incident.updated_at))
 
 
 def report(user, scope, payload):
@@ -70,18 +73,21 @@ def report(user, scope, payload):
     year = town_time(now).year
     sequence, change_seq = next_values(
         db.session, f"incidents.number.{grid.town_id}.{year}", CHANGE_SEQUENCE)
-    incident = db.session.scalars(_insert_report(db.engine.dialect.name), [dict(
+    values = dict(
         town_id=grid.town_id, number=f"SJ{year}{sequence:06d}", client_id=client_id,
         request_hash=digest, reporter_id=user.id, category=payload["category"],
         channel=payload["channel"], status="reported",
         description=payload["description"].strip(), accuracy_m=payload["accuracy_m"],
         location=to_column(Point(payload["location"])) if payload["location"] else None,
         occurred_at=payload["occurred_at"] or now, grid_id=grid.id, village_id=grid.village_id,
-        created_at=now, updated_at=utcnow(), change_seq=change_seq, version=1,
-    )]).first()
-    if incident is None:  # stored before, by an earlier copy of this report
+        assignee_id=None, dispute_id=None, created_at=now, updated_at=utcnow(),
+        change_seq=change_seq, version=1,
+    )
+    incident_id = db.session.scalar(_insert_report(db.engine.dialect.name), values)
+    if incident_id is None:  # stored before, by an earlier copy of this report
         db.session.rollback()
         return _replayed(_by_client_id(user, client_id), digest), False
+    incident = _stored(Incident(id=incident_id, **values))
     for name, row in (("grid", grid), ("village", grid.village), ("reporter", user),
                       ("assignee", None)):
         set_committed_value(incident, name, row)  # loaded already: no query to name them
@@ -94,9 +100,17 @@ def report(user, scope, payload):
 
 @cache
 def _insert_report(dialect_name):
-    """INSERT of a new report that writes nothing when its (reporter, client_id) is stored."""
-    return insert_unless_present(dialect_name, Incident, ["reporter_id", "client_id"]) \
-        .returning(Incident)
+    """INSERT of a new report, giving its id, that writes nothing when its (reporter,
+    client_id) is stored. A table INSERT: the row's values are all known already."""
+    return insert_unless_present(dialect_name, Incident.__table__, ["reporter_id", "client_id"]) \
+        .returning(Incident.__table__.c.id)
+
+
+def _stored(incident):
+    """The just-inserted row as a persistent object of the session, without loading it."""
+    make_transient_to_detached(incident)
+    db.session.add(incident)
+    return incident
 
 
 def _open_dispute_for(user, incident, payload):

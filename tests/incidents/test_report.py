@@ -57,7 +57,9 @@ def test_report_answers_201_with_location_etag_and_the_contract_fields(client, a
     fetched = client.get(response.headers["Location"], headers=auth.headers(L4_A1))
     assert fetched.status_code == 200
     assert response.headers["ETag"] == fetched.headers["ETag"]
-    assert fetched.get_json()["number"] == incident["number"]
+    # The answer is built from the values written, not read back: it is what was stored.
+    assert {key: value for key, value in incident.items()
+            if key != "possible_duplicates"} == fetched.get_json()
     after = counts()
     assert after["incidents"] == before["incidents"] + 1
     assert after["incident_events"] == before["incident_events"] + 1
