@@ -119,7 +119,8 @@ def perform(user, scope, dispute_id, action, body, if_match=None):
     if transition.to:
         dispute.status = transition.to
     note, details = HANDLERS[action](dispute, user, body, now)
-    if dispute.status != from_status or action == "escalate":  # received → received at the town
+    if dispute.status != from_status or action in ("escalate", "follow_up"):
+        # a new stage (escalate: received → received at the town; follow_up: the visit is done)
         dispute.stage_started_at = now
         dispute.supervision_level, dispute.supervision_due_at = 4, None
     dispute.version += 1

@@ -3,6 +3,8 @@
 Safe to run often and concurrently: each step is a conditional UPDATE on the level it saw, so
 of two runs racing for the same dispute exactly one moves it; the other finds nothing to do.
 After a step the next level has SUPERVISION_WORKING_DAYS to act before the next step.
+A closed agreement is supervised too while its return visit (回访) is overdue: its ``due_at`` is
+the visit's deadline, and is cleared once the visit is on the record.
 """
 from dataclasses import dataclass
 
@@ -16,6 +18,8 @@ from service.models.disputes import TERMINAL_STATUSES
 from service.models.types import utcnow
 from service.notifications import notify
 
+# Ended for good: nothing is left to do on them, whatever their due_at says.
+UNSUPERVISED_STATUSES = tuple(status for status in TERMINAL_STATUSES if status != "closed")
 LEVEL_NAMES = {1: "第一级（镇党委书记、镇长）", 2: "第二级（驻村领导）", 3: "第三级（村/社区书记）",
                4: "第四级（网格员）"}
 
@@ -41,7 +45,7 @@ def chain_members(session, dispute, level):
 
 def overdue_candidates(session, now):
     return session.execute(select(Dispute.id, Dispute.supervision_level).where(
-        Dispute.due_at < now, Dispute.status.not_in(TERMINAL_STATUSES),
+        Dispute.due_at < now, Dispute.status.not_in(UNSUPERVISED_STATUSES),
         Dispute.supervision_level > 1,
         or_(Dispute.supervision_due_at.is_(None), Dispute.supervision_due_at < now))
         .order_by(Dispute.id)).all()

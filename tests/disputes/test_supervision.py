@@ -18,7 +18,7 @@ from service.disputes import supervision
 from service.disputes.supervision import supervise_overdue
 from service.extensions import db
 from service.models import DisputeEvent, Notification
-from tests.disputes.conftest import (API, HEAD_A, L2_A, L3_A, L3_B, L4_A1, acted, cli,
+from tests.disputes.conftest import (API, HEAD_A, L2_A, L3_A, L3_B, L4_A1, MED_A2, acted, cli,
                                      dispute_row, drive, event_rows, execute, get, intaken,
                                      make_overdue, reported, user_id)
 
@@ -103,6 +103,42 @@ def test_an_overdue_dispute_climbs_the_chain_once_per_window(client, auth, app):
     # Acting on the case starts a new stage: the chain starts again from level 4.
     answer = acted(client, auth, HEAD_A, dispute_id, "accept")
     assert answer["supervision_level"] == 4 and answer["overdue"] is False
+
+
+def test_a_closed_agreement_is_supervised_while_its_return_visit_is_overdue(client, auth, app):
+    """Closing the case does not end the duty to visit the parties: an overdue 回访 climbs the
+    chain like any overdue stage, and the visit itself ends the supervision."""
+    visited, pending = intaken(client, auth), intaken(client, auth)
+    for dispute in (visited, pending):
+        closed = drive(client, auth, dispute["id"], "closed")
+        assert closed["due_at"] is not None  # the return visit's deadline
+    on_record = acted(client, auth, MED_A2, visited["id"], "follow-ups",
+                      {"visited_at": datetime.now(timezone.utc).isoformat(), "performed": True,
+                       "satisfaction": 5})
+    assert on_record["due_at"] is None  # nothing left to do on it
+    referred = intaken(client, auth)
+    drive(client, auth, referred["id"], "referred")
+    for dispute in (pending, referred):
+        make_overdue(dispute["id"], days=3)
+
+    result = cli(app, "disputes", "supervise")
+    assert result.exit_code == 0, result.output
+    assert "督办 1 件" in result.output and f"{pending['number']}: 第4级 → 第3级" in result.output
+    assert supervised_notes(auth, L3_A) == [pending["id"]]
+    row = dispute_row(pending["id"])
+    assert (row.status, row.supervision_level) == ("closed", 3)
+    db.session.remove()
+    assert supervise_events(visited["id"]) == [] and supervise_events(referred["id"]) == []
+
+    # The visit, made late, ends the supervision: the chain starts again and nothing is due.
+    answer = acted(client, auth, MED_A2, pending["id"], "follow-ups",
+                   {"visited_at": datetime.now(timezone.utc).isoformat(), "performed": True,
+                    "satisfaction": 4})
+    assert (answer["status"], answer["due_at"], answer["overdue"]) == ("closed", None, False)
+    assert answer["supervision_level"] == 4
+    open_window(pending["id"])
+    assert "督办 0 件" in cli(app, "disputes", "supervise").output
+    assert cli(app, "disputes", "verify").exit_code == 0
 
 
 def test_a_stale_step_is_refused_even_after_the_list_was_read(app, client, auth, monkeypatch):
