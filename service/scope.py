@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import false, or_, true
 
+from service.errors import NotFound
 from service.models import User
 
 TOWN_WIDE_ROLES = {"admin", "center_staff"}
@@ -50,3 +51,15 @@ def scope_of(user: User) -> Scope:
         head_of_committee_ids=frozenset(m.committee_id for m in memberships if m.is_head),
     )
 
+
+
+def visible_one(session, model, visible, row_id, not_found, for_update=False):
+    """Row ``row_id`` of ``model`` among ``visible`` (a select already kept to the caller's
+    scope), locked for update if asked. Out of scope and absent are the same 404."""
+    stmt = visible.where(model.id == row_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=model.__table__)
+    row = session.scalar(stmt)
+    if row is None:
+        raise NotFound(*not_found)
+    return row

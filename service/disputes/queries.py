@@ -3,11 +3,11 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from service.errors import NotFound
 from service.extensions import db
 from service.models import Dispute, DisputeMediator, DisputeVillage, RoutingDecision
 from service.models.types import utcnow
 from service.pagination import keyset_page
+from service.scope import visible_one
 
 NOT_FOUND = ("纠纷案件不存在", "Dispute not found")
 
@@ -31,13 +31,8 @@ def visible_to(user, scope):
 
 
 def get_visible(user, scope, dispute_id, for_update=False):
-    stmt = select(Dispute).where(visible_to(user, scope), Dispute.id == dispute_id)
-    if for_update:
-        stmt = stmt.with_for_update(of=Dispute.__table__)
-    dispute = db.session.scalar(stmt)
-    if dispute is None:
-        raise NotFound(*NOT_FOUND)
-    return dispute
+    return visible_one(db.session, Dispute, select(Dispute).where(visible_to(user, scope)),
+                       dispute_id, NOT_FOUND, for_update)
 
 
 def list_page(user, scope, filters, limit, cursor):

@@ -4,12 +4,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, or_, select
 
 from geo.nearby import distance_metres, nearby_parameters, within_metres
-from service.errors import NotFound
 from service.extensions import db
 from service.models import Dispute, Incident, IncidentEvent, IncidentPhoto
 from service.models.incidents import OPEN_STATUSES
 from service.models.types import UtcDateTime, utcnow
 from service.pagination import encode_cursor, keyset_page
+from service.scope import visible_one
 
 DUPLICATE_RADIUS_M = 100
 DUPLICATE_WINDOW = timedelta(days=7)
@@ -35,13 +35,8 @@ def visible_incidents(user, scope):
 
 
 def get_visible(user, scope, incident_id, for_update=False):
-    stmt = visible_incidents(user, scope).where(Incident.id == incident_id)
-    if for_update:
-        stmt = stmt.with_for_update(of=Incident.__table__)
-    incident = db.session.scalar(stmt)
-    if incident is None:
-        raise NotFound(*NOT_FOUND)
-    return incident
+    return visible_one(db.session, Incident, visible_incidents(user, scope), incident_id,
+                       NOT_FOUND, for_update)
 
 
 def list_page(user, scope, filters, limit, cursor):

@@ -12,17 +12,11 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select, text
 
 from service.extensions import db
-from service.models import (Committee, Dispute, DisputeEvent, DisputeParty, Grid, Incident,
+from service.models import (Committee, Dispute, DisputeEvent, DisputeParty, Incident,
                             Notification, RoutingDecision, Village)
+from tests.town import (API, GRID_A1, GRID_A2, GRID_B1, GRID_B2, PROBLEM_JSON,  # noqa: F401
+                        VILLAGE_A, VILLAGE_B, grid, village)
 
-API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
-
-# Two villages with different level-2 workers (l2-04 is stationed in 201, l2-08 in 205).
-VILLAGE_A = "441403116201"
-VILLAGE_B = "441403116205"
-GRID_A1, GRID_A2 = VILLAGE_A + "001", VILLAGE_A + "002"
-GRID_B1 = VILLAGE_B + "001"
 L4_A1, L4_A2, L4_B1 = f"l4-{GRID_A1}", f"l4-{GRID_A2}", f"l4-{GRID_B1}"
 L3_A, L3_B = f"l3-{VILLAGE_A}", f"l3-{VILLAGE_B}"
 L2_A, L2_B = "l2-04", "l2-08"
@@ -44,14 +38,6 @@ def one_request_one_context(fresh_request_context):
 
 
 # --- places and people --------------------------------------------------------------
-
-def grid(code) -> Grid:
-    return db.session.scalar(select(Grid).where(Grid.code == code))
-
-
-def village(code) -> Village:
-    return db.session.scalar(select(Village).where(Village.code == code))
-
 
 def village_id(code) -> int:
     the_id = village(code).id

@@ -15,17 +15,11 @@ from sqlalchemy import func, select
 
 from geo.lookup import locate_grid_id
 from service.extensions import db
-from service.models import (Grid, Incident, IncidentEvent, IncidentPhoto, User, Village,
+from service.models import (Incident, IncidentEvent, IncidentPhoto, User, Village,
                             WorkerAssignment)
+from tests.town import (API, GRID_A1, GRID_A2, GRID_B1, GRID_B2, PROBLEM_JSON,  # noqa: F401
+                        VILLAGE_A, VILLAGE_B, grid, village)
 
-API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
-
-# Two villages with different level-2 workers (l2-04 is stationed in 201, l2-08 in 205).
-VILLAGE_A = "441403116201"
-VILLAGE_B = "441403116205"
-GRID_A1, GRID_A2 = VILLAGE_A + "001", VILLAGE_A + "002"
-GRID_B1, GRID_B2 = VILLAGE_B + "001", VILLAGE_B + "002"
 NOWHERE = (100.0, 30.0)  # a valid WGS 84 point far from the town
 
 METRES_PER_DEGREE = 111_320.0
@@ -37,14 +31,6 @@ def one_request_one_context(fresh_request_context):
 
 
 # --- places -----------------------------------------------------------------------
-
-def grid(code) -> Grid:
-    return db.session.scalar(select(Grid).where(Grid.code == code))
-
-
-def village(code) -> Village:
-    return db.session.scalar(select(Village).where(Village.code == code))
-
 
 def point_in(grid_code):
     """(lon, lat) of a point inside the grid."""
