@@ -119,6 +119,21 @@ class ProblemSchema(ma.Schema):
     errors = fields.Dict(keys=fields.String(), metadata={"description": "字段 → 错误信息列表"})
 
 
+class PlaceRefSchema(ma.Schema):
+    """A village or grid named in an answer."""
+
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+
+
+class PersonRefSchema(ma.Schema):
+    """A person named in an answer: a reporter, an assignee, a mediator, an actor."""
+
+    id = fields.Integer()
+    name = fields.String()
+
+
 class PageQuerySchema(ma.Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200),
                            metadata={"description": "每页条数，默认 50，最多 200"})

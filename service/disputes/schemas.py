@@ -4,7 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from geo.fields import PointField
 from service.models.disputes import DISPUTE_STATUSES
 from service.personal_data import valid_id_number
-from service.schema_base import LocalDateTime, PageQuerySchema, id_range, page_of
+from service.schema_base import LocalDateTime, PageQuerySchema, PersonRefSchema, id_range, page_of
 
 DISPUTE_TYPES = ("marriage_family", "neighbour", "housing_homestead", "contract",
                  "production_business", "damages", "land_forest", "land_acquisition", "pollution",
@@ -126,11 +126,6 @@ class PartySchema(ma.Schema):
     name = fields.String()
     phone = fields.String(allow_none=True, metadata={"description": "无权查看者得到掩码"})
     id_number = fields.String(allow_none=True, metadata={"description": "无权查看者得到掩码"})
-
-
-class PersonRefSchema(ma.Schema):
-    id = fields.Integer()
-    name = fields.String()
 
 
 class AgreementOutSchema(ma.Schema):

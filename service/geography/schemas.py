@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from service.schema_base import PageQuerySchema, id_range, page_of
+from service.schema_base import PageQuerySchema, PersonRefSchema, PlaceRefSchema, id_range, page_of
 
 GEOMETRY = fields.Dict(metadata={"description": "GeoJSON 几何（WGS 84，经度在前）"})
 
@@ -34,14 +34,9 @@ class GridSchema(ma.Schema):
     village_id = fields.Integer()
 
 
-class WorkerSchema(ma.Schema):
-    id = fields.Integer()
-    name = fields.String()
-
-
 class ChainLinkSchema(ma.Schema):
     level = fields.Integer()
-    workers = fields.List(fields.Nested(WorkerSchema))
+    workers = fields.List(fields.Nested(PersonRefSchema))
 
 
 class GridDetailSchema(GridSchema):
@@ -52,12 +47,6 @@ class GridDetailSchema(GridSchema):
 
 class GridQuerySchema(PageQuerySchema):
     village_id = fields.Integer(load_default=None, validate=id_range())
-
-
-class PlaceRefSchema(ma.Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
 
 
 class LocateQuerySchema(ma.Schema):

@@ -6,7 +6,8 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from geo.fields import PointField
 from service.disputes.schemas import DisputeInputSchema
 from service.models.incidents import CATEGORIES, CHANNELS, STATUSES
-from service.schema_base import LocalDateTime, PageQuerySchema, id_range, page_of
+from service.schema_base import (LocalDateTime, PageQuerySchema, PersonRefSchema, PlaceRefSchema,
+                                 id_range, page_of)
 
 EARLIEST_OCCURRENCE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -49,17 +50,6 @@ class ReportSchema(ma.Schema):
             raise ValidationError("只有矛盾纠纷（category=dispute）才能附带 dispute", "dispute")
 
 
-class PlaceSchema(ma.Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
-
-
-class PersonSchema(ma.Schema):
-    id = fields.Integer()
-    name = fields.String()
-
-
 class PhotoSchema(ma.Schema):
     id = fields.Integer()
     sha256 = fields.String()
@@ -76,13 +66,13 @@ class IncidentSchema(ma.Schema):
     channel = fields.String()
     status = fields.String()
     description = fields.String()
-    grid = fields.Nested(PlaceSchema)
-    village = fields.Nested(PlaceSchema)
+    grid = fields.Nested(PlaceRefSchema)
+    village = fields.Nested(PlaceRefSchema)
     location = PointField(allow_none=True)
     accuracy_m = fields.Float(allow_none=True)
     occurred_at = LocalDateTime()
-    reporter = fields.Nested(PersonSchema)
-    assignee = fields.Nested(PersonSchema, allow_none=True)
+    reporter = fields.Nested(PersonRefSchema)
+    assignee = fields.Nested(PersonRefSchema, allow_none=True)
     created_at = LocalDateTime()
     updated_at = LocalDateTime()
     version = fields.Integer()
@@ -136,7 +126,7 @@ class EventSchema(ma.Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     note = fields.String(allow_none=True)
-    actor = fields.Nested(PersonSchema)
+    actor = fields.Nested(PersonRefSchema)
     created_at = LocalDateTime()
 
 
