@@ -12,8 +12,16 @@ for the service) POSTing random points inside the demo grids: a warm-up, then a 
 It reports requests/s, p50 and p99 latency, the service/bare ratio (target ≥ 50 %, p99 ≤ 50 ms)
 and each service worker's resident memory after the run (target ≤ 150 MB).
 
+The points are drawn from --points positions spread evenly over the grids. Every report looks
+for possible duplicates (same category, open, within 100 m, last 7 days) and answers with up to
+20 of them, so the density of earlier reports around a point is part of the cost; the run
+counts how many each timed report had ("duplicates per report"). The default, 200,000
+positions, gives a few per report at the tens of thousands of reports a run leaves (the town
+had 388 incidents in all of 2023); with 5,000 positions nearly every report finds 20.
+
     .venv/bin/python -m bench.report [--configs sync:2,sync:3,sync:4] [--duration 20]
-                                     [--warmup 5] [--clients 16] [--driver wrk|python]
+                                     [--warmup 5] [--clients 16] [--points 200000]
+                                     [--driver wrk|python]
 
 The load generator is wrk (apt-get install wrk) when it is installed, else Python threads.
 It runs on the same machine: its CPU is taken from both apps alike.
@@ -161,6 +169,29 @@ def count_rows(plain_url, table):
         return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
+def last_id(plain_url, table):
+    with psycopg.connect(plain_url) as conn:
+        return conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+
+
+# For each report after :after, the possible duplicates its answer listed: earlier open reports
+# of its category within 100 m from the 7 days before it, at most 20 (the report's own rule).
+DUPLICATES_PER_REPORT = """
+SELECT avg(LEAST(found, 20)) FROM (
+    SELECT (SELECT count(*) FROM incidents o
+            WHERE o.id < i.id AND o.category = i.category
+              AND o.created_at >= i.created_at - interval '7 days'
+              AND o.location && ST_Expand(i.location, 0.002)
+              AND ST_DWithin(o.location::geography, i.location::geography, 100)) AS found
+    FROM incidents i WHERE i.id > %s) AS per_report"""
+
+
+def duplicates_per_report(plain_url, after_id):
+    with psycopg.connect(plain_url) as conn:
+        mean = conn.execute(DUPLICATES_PER_REPORT, (after_id,)).fetchone()[0]
+    return float(mean) if mean is not None else None
+
+
 def measure_app(name, server, url, load, args, plain_url, table):
     server.wait_ready("/api/v1/health" if name == "service" else "/health")
     before_rows = count_rows(plain_url, table)
@@ -169,6 +200,7 @@ def measure_app(name, server, url, load, args, plain_url, table):
     warm = load.run(url, args.warmup)
     analyze(plain_url)
     mid_rows = count_rows(plain_url, table)
+    mid_id = last_id(plain_url, table)
     load_before = loadavg()
     with CpuMeter(server, plain_url) as meter:
         result = load.run(url, args.duration)
@@ -176,6 +208,8 @@ def measure_app(name, server, url, load, args, plain_url, table):
     cpu = meter.result
     per_request = {f"{key[:-2]}_ms_per_req": cpu[key] * 1000 / result["ok"] if result["ok"] else None
                    for key in ("app_cpu_s", "db_cpu_s", "loadgen_cpu_s", "other_cpu_s")}
+    if name == "service":
+        result["duplicates_per_report"] = duplicates_per_report(plain_url, mid_id)
     result.update({"cpu": cpu, **per_request,
         "app": name, "warmup_ok": warm["ok"], "rows_added": after_rows - mid_rows,
         "rows_added_warmup": mid_rows - before_rows, "loadavg_before": load_before,
@@ -221,7 +255,8 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=int, default=20, help="timed seconds per app")
     parser.add_argument("--warmup", type=int, default=5, help="untimed seconds per app first")
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--points", type=int, default=5000, help="distinct random points")
+    parser.add_argument("--points", type=int, default=200_000,
+                        help="distinct random positions the reports are drawn from")
     parser.add_argument("--driver", choices=["wrk", "python"],
                         default="wrk" if shutil.which("wrk") else "python")
     parser.add_argument("--idle-below", type=float, default=0.25,
@@ -266,7 +301,8 @@ def main(argv=None):
 
     headers = ["gunicorn (every app)", "service req/s", "service p50 ms", "service p99 ms",
                "bare req/s", "bare p50 ms", "bare p99 ms", "service/bare", "≥ 50 %",
-               "p99 ≤ 50 ms", "bare Flask req/s (÷ bare)", "service worker RSS MB",
+               "p99 ≤ 50 ms", "bare Flask req/s (÷ bare)", "duplicates per report",
+               "service worker RSS MB",
                "non-2xx (svc/bare)"]
     rows = []
     for run in runs:
@@ -281,6 +317,7 @@ def main(argv=None):
             f"{run['ratio']:.1%}", "yes" if run["ratio"] >= 0.5 else "**no**",
             "yes" if service["p99_ms"] <= 50 else "**no**",
             f"{fmt(flask['rps'])} ({run['flask_ratio']:.0%})",
+            fmt(service["duplicates_per_report"]),
             " / ".join(f"{value:.0f}" for value in rss) + (" (max ≤ 150: yes)" if max(rss) <= 150
                                                          else " (**> 150**)"),
             f"{bad(service)}/{bad(bare)}"])
