@@ -134,9 +134,13 @@ class Load:
     def __init__(self, driver, tokens, points, clients, workdir):
         self.driver, self.tokens, self.points, self.clients = driver, tokens, points, clients
         self.tokens_file = Path(workdir) / "tokens.txt"
-        self.points_file = Path(workdir) / "points.txt"
+        # One file per wrk thread (points-1.txt …), each with its share of the positions: a
+        # thread parses its own file as the timed run starts, not all of them.
+        self.points_file = Path(workdir) / "points-%d.txt"
         self.tokens_file.write_text("\n".join(tokens) + "\n")
-        self.points_file.write_text("".join(f"{lon!r} {lat!r}\n" for lon, lat, _ in points))
+        for number in range(1, clients + 1):
+            Path(str(self.points_file) % number).write_text("".join(
+                f"{lon!r} {lat!r}\n" for lon, lat, _ in points[number - 1::clients]))
 
     def run(self, url, duration):
         if self.driver == "wrk":

@@ -1,6 +1,7 @@
 -- wrk script for bench/report.py: each wrk thread holds one connection and one user's token,
 -- and POSTs reports with a fresh uuid4 client_id at random points inside the demo grids.
--- Environment: BENCH_TOKENS (file, one access token a line), BENCH_POINTS (file, "lon lat" a line),
+-- Environment: BENCH_TOKENS (file, one access token a line), BENCH_POINTS (file name with a %d
+-- for the thread's number, 1-based; "lon lat" a line),
 -- BENCH_PATH (request path). done() prints one line "BENCH_JSON {...}".
 
 local threads = {}
@@ -24,7 +25,8 @@ function init(args)
    local tokens = read_lines(os.getenv("BENCH_TOKENS"))
    token = tokens[((thread_number - 1) % #tokens) + 1]
    points = {}
-   for _, line in ipairs(read_lines(os.getenv("BENCH_POINTS"))) do
+   -- each thread reads a file of its own: its share of the positions
+   for _, line in ipairs(read_lines(string.format(os.getenv("BENCH_POINTS"), thread_number))) do
       local lon, lat = line:match("(%S+)%s+(%S+)")
       table.insert(points, {lon, lat})
    end
