@@ -60,3 +60,16 @@ def test_incidents_by_month_in_scope(client, auth, incidents_around_month_ends):
 def test_no_incidents_no_months(client, auth):
     figures = summary(client, auth, "center01", **{"from": "2020-01-01", "to": "2020-12-31"})
     assert figures["by_month"] == [] and figures["total"] == 0
+
+
+def test_town_months_step_over_the_year_end_with_their_utc_bounds():
+    from service.stats.queries import town_months
+    # 31 Dec 2023 23:30 in town is still 2023; 1 Feb 2024 00:30 in town is already February.
+    months = list(town_months(datetime(2023, 12, 31, 15, 30, tzinfo=timezone.utc),
+                              datetime(2024, 1, 31, 16, 30, tzinfo=timezone.utc)))
+    assert [key for key, _, _ in months] == ["2023-12", "2024-01", "2024-02"]
+    utc = lambda *parts: datetime(*parts, tzinfo=timezone.utc)  # noqa: E731
+    assert [(low, high) for _, low, high in months] == [
+        (utc(2023, 11, 30, 16), utc(2023, 12, 31, 16)),
+        (utc(2023, 12, 31, 16), utc(2024, 1, 31, 16)),
+        (utc(2024, 1, 31, 16), utc(2024, 2, 29, 16))]

@@ -44,12 +44,9 @@ def incidents_by_village(user, scope, period, village_id=None):
     return rows, figures["total"]
 
 
-def months_between(start: date, end: date):
-    months, year, month = [], start.year, start.month
-    while (year, month) <= (end.year, end.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+def _month_keys(period):
+    months = stats.calendar_months(period.start, period.end)
+    return [f"{year:04d}-{month:02d}" for year, month in months]
 
 
 def disputes_by_month(user, scope, period, village_id=None):
@@ -62,7 +59,7 @@ def disputes_by_month(user, scope, period, village_id=None):
                    _in(Dispute.created_at, period.first, period.after_last))
             .group_by(month))
     found = {key: (count, int(agreed or 0)) for key, count, agreed in db.session.execute(stmt)}
-    rows = [(key, *found.get(key, (0, 0))) for key in months_between(period.start, period.end)]
+    rows = [(key, *found.get(key, (0, 0))) for key in _month_keys(period)]
     figures = stats.dispute_figures(user, scope, period.first, period.after_last, village_id)
     return rows, figures
 

@@ -14,7 +14,7 @@ Definitions (also in the README):
   is past due now.
 """
 from collections import Counter, defaultdict
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import and_, exists, func, literal, select, union_all
@@ -25,7 +25,7 @@ from service.incidents.queries import visible_to as incident_visible_to
 from service.models import Committee, Dispute, DisputeEvent, FollowUp, Incident, Village
 from service.models.disputes import TERMINAL_STATUSES
 from service.models.types import utcnow
-from service.schema_base import town_time
+from service.schema_base import TOWN_TIME_ZONE, town_time
 
 
 MONTHS_PER_STATEMENT = 240  # SQLite allows at most 500 SELECTs in one UNION ALL
@@ -83,15 +83,20 @@ def _incidents_by_month(where, start, end):
     return [(key, n) for key, n in found if n]
 
 
+def calendar_months(start, end):
+    """(year, month) of each calendar month from ``start``'s to ``end``'s, both included."""
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        yield year, month
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
 def town_months(first, last):
     """('YYYY-MM', UTC start, UTC end) of each month in town time from ``first`` to ``last``."""
-    month = town_time(first).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    end = town_time(last)
-    while month <= end:
-        following = (month.replace(year=month.year + 1, month=1) if month.month == 12
-                     else month.replace(month=month.month + 1))
-        yield f"{month:%Y-%m}", month.astimezone(timezone.utc), following.astimezone(timezone.utc)
-        month = following
+    for year, month in calendar_months(town_time(first), town_time(last)):
+        start = datetime(year, month, 1, tzinfo=TOWN_TIME_ZONE)
+        following = (start + timedelta(days=32)).replace(day=1)
+        yield f"{start:%Y-%m}", start.astimezone(timezone.utc), following.astimezone(timezone.utc)
 
 
 def _dispute_scope(user, scope, village_id):
