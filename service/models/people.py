@@ -17,7 +17,8 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(50))
     phone: Mapped[str | None] = mapped_column(String(20))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # Read only by sign-in: not with every request's caller, nor with every row naming a person.
+    password_hash: Mapped[str] = mapped_column(String(200), deferred=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

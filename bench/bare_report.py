@@ -1,0 +1,158 @@
+"""The service's report, statement for statement, in plain psycopg: the floor of the work itself.
+
+bench/report.py compares the service with bare_app.py, which does one INSERT. This endpoint does
+what a report needs and nothing more, on one pooled psycopg connection with prepared statements
+and no framework: verify the JWT (PyJWT, the service's key), read the token and its holder's roles,
+assignments and committee memberships, look for possible duplicates in the holder's area, find
+the grid, take the case number and the change number, INSERT the incident ON CONFLICT DO NOTHING,
+append the case-record entry, commit, answer 201 with the incident. The SQL is the service's own
+(as SQLAlchemy sends it for a level-4 worker). What it costs is what any implementation of the
+same rules on this schema pays; the service's distance from it is the framework's share.
+
+    BENCH_BARE_DSN=postgresql://… gunicorn -w 2 'bench.bare_report:app'
+"""
+import hashlib
+import json
+import math
+import uuid
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import jwt
+
+from bench.bare_app import POOL, STATUS_LINES, _answer
+from config import load_config
+
+SECRET = load_config("development").JWT_SECRET_KEY
+STATUS_LINES = {**STATUS_LINES, 401: "401 Unauthorized"}
+TOWN_TIME_ZONE = ZoneInfo("Asia/Shanghai")
+OPEN_STATUSES = ["reported", "accepted", "dispatched", "handled"]
+METRES_PER_DEGREE_LAT = 111_320.0
+
+HOLDER = """
+SELECT t.revoked_at, u.id, u.name, u.active, r.role, a.level, a.village_id, a.grid_id,
+       m.committee_id, m.is_head
+FROM issued_tokens t JOIN users u ON u.id = t.user_id
+LEFT JOIN user_roles r ON r.user_id = u.id
+LEFT JOIN worker_assignments a ON a.user_id = u.id
+LEFT JOIN committee_members m ON m.user_id = u.id
+WHERE t.jti = %(jti)s"""
+
+# A level-4 worker's area: their grids and their own reports (the bench signs in level-4 workers).
+DUPLICATES = """
+SELECT id, number, category, status, created_at,
+       ST_Distance(geography(location), geography(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)))
+           AS distance_m
+FROM incidents
+WHERE (grid_id = ANY(%(grid_ids)s) OR reporter_id = %(user_id)s OR assignee_id = %(user_id)s)
+  AND status = ANY(%(open)s) AND location IS NOT NULL
+  AND location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
+  AND ST_DWithin(geography(location), geography(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)),
+                 100)
+  AND category = %(category)s AND created_at >= %(since)s
+ORDER BY distance_m, id LIMIT 20"""
+
+GRID = """
+SELECT g.id, g.town_id, g.village_id, g.code, g.name, v.code, v.name
+FROM grids g JOIN villages v ON v.id = g.village_id
+WHERE g.id = (SELECT id FROM grids
+              WHERE ST_Intersects(boundary, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326))
+              ORDER BY code LIMIT 1)"""
+
+COUNTERS = """
+INSERT INTO counters (name, value) VALUES (%(number)s, 1), ('incidents.change_seq', 1)
+ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING name, value"""
+
+INCIDENT = """
+INSERT INTO incidents (town_id, number, client_id, request_hash, reporter_id, category, channel,
+                       status, description, location, accuracy_m, occurred_at, grid_id,
+                       village_id, version, change_seq, created_at, updated_at)
+VALUES (%(town_id)s, %(number)s, %(client_id)s, %(request_hash)s, %(reporter_id)s, %(category)s,
+        'grid_worker', 'reported', %(description)s,
+        ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), NULL, %(now)s, %(grid_id)s,
+        %(village_id)s, 1, %(change_seq)s, %(now)s, %(updated_at)s)
+ON CONFLICT (reporter_id, client_id) DO NOTHING RETURNING id"""
+
+EVENT = """
+INSERT INTO incident_events (incident_id, actor_id, action, from_status, to_status, created_at)
+VALUES (%(incident_id)s, %(actor_id)s, 'report', NULL, 'reported', %(created_at)s)"""
+
+
+def box(lon, lat, metres=100):
+    dlat = metres / METRES_PER_DEGREE_LAT
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    return {"west": lon - dlon, "south": lat - dlat, "east": lon + dlon, "north": lat + dlat}
+
+
+def report(token, body):
+    """(HTTP status, answer) for one report: the service's statements, one transaction."""
+    try:
+        claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+        lon, lat = (float(value) for value in body["location"]["coordinates"])
+        client_id, category = str(uuid.UUID(body["client_id"])), body["category"]
+        description = body["description"].strip()
+    except (jwt.PyJWTError, ValueError, KeyError, TypeError):
+        return 400, {"code": "bad_request"}
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
+                            .encode()).hexdigest()
+    conn = POOL.get()
+    try:
+        with conn.transaction():
+            rows = conn.execute(HOLDER, {"jti": claims["jti"]}).fetchall()
+            if not rows or rows[0][0] is not None or not rows[0][3]:
+                return 401, {"code": "unauthorized"}
+            user_id, user_name = rows[0][1], rows[0][2]
+            grid_ids = sorted({row[7] for row in rows if row[5] == 4})
+            now = datetime.now(timezone.utc)
+            duplicates = conn.execute(DUPLICATES, {
+                "lon": lon, "lat": lat, "grid_ids": grid_ids, "user_id": user_id,
+                "open": OPEN_STATUSES, "category": category, "since": now - timedelta(days=7),
+                **box(lon, lat)}).fetchall()
+            grid = conn.execute(GRID, {"lon": lon, "lat": lat}).fetchone()
+            if grid is None:
+                return 422, {"code": "outside_area"}
+            grid_id, town_id, village_id = grid[0], grid[1], grid[2]
+            year = now.astimezone(TOWN_TIME_ZONE).year
+            number_name = f"incidents.number.{town_id}.{year}"
+            values = dict(conn.execute(COUNTERS, {"number": number_name}).fetchall())
+            number = f"SJ{year}{values[number_name]:06d}"
+            updated_at = datetime.now(timezone.utc)
+            stored = conn.execute(INCIDENT, {
+                "town_id": town_id, "number": number, "client_id": client_id,
+                "request_hash": digest, "reporter_id": user_id, "category": category,
+                "description": description, "lon": lon, "lat": lat, "now": now,
+                "grid_id": grid_id, "village_id": village_id,
+                "change_seq": values["incidents.change_seq"], "updated_at": updated_at}).fetchone()
+            if stored is None:
+                return 200, {"code": "replayed"}
+            conn.execute(EVENT, {"incident_id": stored[0], "actor_id": user_id,
+                                 "created_at": updated_at})
+    finally:
+        POOL.put(conn)
+    town = lambda moment: moment.astimezone(TOWN_TIME_ZONE).isoformat()  # noqa: E731
+    return 201, {
+        "id": stored[0], "number": number, "client_id": client_id, "category": category,
+        "channel": "grid_worker", "status": "reported", "description": description,
+        "grid": {"id": grid_id, "code": grid[3], "name": grid[4]},
+        "village": {"id": village_id, "code": grid[5], "name": grid[6]},
+        "location": {"type": "Point", "coordinates": [lon, lat]}, "accuracy_m": None,
+        "occurred_at": town(now), "reporter": {"id": user_id, "name": user_name},
+        "assignee": None, "created_at": town(now), "updated_at": town(updated_at), "version": 1,
+        "dispute_id": None, "photos": [],
+        "possible_duplicates": [{"id": row[0], "number": row[1], "category": row[2],
+                                 "status": row[3], "distance_m": round(float(row[5]), 1),
+                                 "created_at": town(row[4])} for row in duplicates]}
+
+
+
+def app(environ, start_response):
+    if environ.get("PATH_INFO") == "/health":
+        return _answer(start_response, STATUS_LINES[200], {"status": "ok"})
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length))
+    except ValueError:
+        return _answer(start_response, STATUS_LINES[400], {"code": "bad_json"})
+    token = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ")
+    status, answer = report(token, body)
+    return _answer(start_response, STATUS_LINES[status], answer)
