@@ -93,20 +93,27 @@ def insert_point(body):
 
 
 STATUS_LINES = {200: "200 OK", 201: "201 Created", 400: "400 Bad Request",
-                422: "422 Unprocessable Entity"}
+                401: "401 Unauthorized", 422: "422 Unprocessable Entity"}
 
 
-def app(environ, start_response):
-    if environ.get("PATH_INFO") == "/health":
-        return _answer(start_response, STATUS_LINES[200], {"status": "ok"})
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = json.loads(environ["wsgi.input"].read(length))
-    except ValueError:
-        return _answer(start_response, STATUS_LINES[400], {"code": "bad_json"})
-    status, answer = insert_point(body)
-    return _answer(start_response, STATUS_LINES[status], answer)
+def json_app(handle):
+    """A plain WSGI app: GET /health, and any other request's JSON body to
+    ``handle(environ, body)`` → (HTTP status, answer)."""
+    def wsgi(environ, start_response):
+        if environ.get("PATH_INFO") == "/health":
+            return _answer(start_response, STATUS_LINES[200], {"status": "ok"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = json.loads(environ["wsgi.input"].read(length))
+        except ValueError:
+            return _answer(start_response, STATUS_LINES[400], {"code": "bad_json"})
+        status, answer = handle(environ, body)
+        return _answer(start_response, STATUS_LINES[status], answer)
 
+    return wsgi
+
+
+app = json_app(lambda _environ, body: insert_point(body))
 
 flask_app = Flask(__name__)
 

@@ -20,11 +20,10 @@ from zoneinfo import ZoneInfo
 
 import jwt
 
-from bench.bare_app import POOL, STATUS_LINES, _answer
+from bench.bare_app import POOL, json_app
 from config import load_config
 
 SECRET = load_config("development").JWT_SECRET_KEY
-STATUS_LINES = {**STATUS_LINES, 401: "401 Unauthorized"}
 TOWN_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 OPEN_STATUSES = ["reported", "accepted", "dispatched", "handled"]
 METRES_PER_DEGREE_LAT = 111_320.0
@@ -145,14 +144,6 @@ def report(token, body):
 
 
 
-def app(environ, start_response):
-    if environ.get("PATH_INFO") == "/health":
-        return _answer(start_response, STATUS_LINES[200], {"status": "ok"})
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = json.loads(environ["wsgi.input"].read(length))
-    except ValueError:
-        return _answer(start_response, STATUS_LINES[400], {"code": "bad_json"})
-    token = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ")
-    status, answer = report(token, body)
-    return _answer(start_response, STATUS_LINES[status], answer)
+
+app = json_app(lambda environ, body: report(
+    environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer "), body))
