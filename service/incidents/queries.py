@@ -1,7 +1,7 @@
 """Reading incidents, always through the caller's scope (in the SQL, not after loading)."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from geo.nearby import distance_metres, nearby_parameters, within_metres
 from service.extensions import db
@@ -51,12 +51,23 @@ def sync_page(user, scope, filters, limit, cursor):
     sync_cursor). ``sync_cursor`` is the position after the last change seen, for the next
     sync; a cursor continues by change number alone, so a clock never decides what is sent."""
     since = filters["updated_after"]
-    stmt = _filtered(visible_incidents(user, scope), filters).where(Incident.updated_at > since)
+    stmt = _filtered(visible_incidents(user, scope), filters).where(_changed_after(since))
     if not cursor:
         stmt = stmt.where(Incident.change_seq > _change_seq_before(since - CLOCK_SLACK))
     rows, next_cursor = keyset_page(db.session, stmt, [Incident.change_seq], [int], limit, cursor)
     sync_cursor = encode_cursor([rows[-1].change_seq]) if rows else cursor
     return rows, next_cursor, sync_cursor
+
+
+def _changed_after(since):
+    """``updated_at > since``, written so that no index can serve it.
+
+    A sync page walks the change-number index in order and stops after one page. Given an
+    index on ``updated_at`` for this condition too, the planner misjudged how the two ranges
+    overlap and preferred intersecting both indexes and sorting every change since: at a
+    million incidents 4 ms instead of 0.3 ms, growing with the window. ``updated_at`` is never
+    null, so the COALESCE changes nothing but that."""
+    return func.coalesce(Incident.updated_at, Incident.created_at) > since
 
 
 def _filtered(stmt, filters):
