@@ -35,6 +35,7 @@ class Incident(db.Model):
         Index("ix_incidents_grid_id_created_at_id", "grid_id", "created_at", "id"),
         Index("ix_incidents_village_id_created_at_id", "village_id", "created_at", "id"),
         Index("ix_incidents_reporter_id_created_at_id", "reporter_id", "created_at", "id"),
+        Index("ix_incidents_status_created_at_id", "status", "created_at", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
@@ -44,7 +45,7 @@ class Incident(db.Model):
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     category: Mapped[str] = mapped_column(String(20), index=True)
     channel: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(12), index=True)
+    status: Mapped[str] = mapped_column(String(12))
     description: Mapped[str] = mapped_column(Text)
     location = mapped_column(point(), nullable=True)
     accuracy_m: Mapped[float | None]
