@@ -52,7 +52,6 @@ def scope_of(user: User) -> Scope:
     )
 
 
-
 def visible_one(session, model, visible, row_id, not_found, for_update=False):
     """Row ``row_id`` of ``model`` among ``visible`` (a select already kept to the caller's
     scope), locked for update if asked. Out of scope and absent are the same 404."""

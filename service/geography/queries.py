@@ -8,6 +8,8 @@ from service.extensions import db
 from service.models import Committee, Grid, Town, User, Village, WorkerAssignment
 from service.pagination import keyset_page
 
+# A grid with its village, as a report and /locate name both (their boundaries stay deferred).
+# One tuple for every caller: locate_grid builds its statement once per set of options.
 WITH_VILLAGE = (joinedload(Grid.village),)
 
 

@@ -5,7 +5,7 @@ from functools import cache
 
 from shapely.geometry import Point
 from sqlalchemy import insert, select
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from geo.dialect import insert_unless_present
@@ -15,6 +15,7 @@ from service.counters import next_value, next_values
 from service.errors import (ClientIdReused, Forbidden, InvalidTransition, OutsideArea,
                             ValidationFailed)
 from service.extensions import db
+from service.geography.queries import WITH_VILLAGE
 from service.incidents import queries
 from service.versions import check_if_match
 from service.incidents.workflow import ACTION_NAMES, HANDLER, STATUS_NAMES, transition_for
@@ -24,7 +25,6 @@ from service.schema_base import town_time
 from service.scope import scope_of
 
 CHANGE_SEQUENCE = "incidents.change_seq"
-WITH_VILLAGE = (joinedload(Grid.village),)  # a report names both (their boundaries stay deferred)
 
 
 def request_hash(payload: dict) -> str:

@@ -13,6 +13,7 @@ from service.scope import visible_one
 
 DUPLICATE_RADIUS_M = 100
 DUPLICATE_WINDOW = timedelta(days=7)
+DUPLICATE_LIMIT = 20  # possible duplicates listed in a report's answer
 # Clocks of several servers may disagree a little: a sync looks this far back by change number.
 CLOCK_SLACK = timedelta(minutes=5)
 NOT_FOUND = ("事件不存在", "Incident not found")
@@ -125,7 +126,7 @@ def _nearby_statement(user, scope, by_category, by_time, limit):
 def possible_duplicates(user, scope, category, lon, lat):
     """Open reports of ``category`` within 100 m of the point from the last 7 days."""
     return nearby(user, scope, lon, lat, DUPLICATE_RADIUS_M, category,
-                  since=utcnow() - DUPLICATE_WINDOW, limit=20)
+                  since=utcnow() - DUPLICATE_WINDOW, limit=DUPLICATE_LIMIT)
 
 
 def events_page(incident_id, limit, cursor):
