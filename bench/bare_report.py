@@ -11,22 +11,22 @@ same rules on this schema pays; the service's distance from it is the framework'
 
     BENCH_BARE_DSN=postgresql://… gunicorn -w 2 'bench.bare_report:app'
 """
-import hashlib
-import json
-import math
 import uuid
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timezone
 
 import jwt
 
 from bench.bare_app import POOL, json_app
 from config import load_config
+from geo.nearby import nearby_parameters
+from service.incidents.actions import request_hash
+from service.incidents.queries import DUPLICATE_LIMIT, DUPLICATE_RADIUS_M, DUPLICATE_WINDOW
+from service.models.incidents import OPEN_STATUSES
+from service.schema_base import TOWN_TIME_ZONE
 
+# The service's rules and helpers are imported (constants and plain functions, at start-up);
+# what a request runs is psycopg and the SQL below.
 SECRET = load_config("development").JWT_SECRET_KEY
-TOWN_TIME_ZONE = ZoneInfo("Asia/Shanghai")
-OPEN_STATUSES = ["reported", "accepted", "dispatched", "handled"]
-METRES_PER_DEGREE_LAT = 111_320.0
 
 HOLDER = """
 SELECT t.revoked_at, u.id, u.name, u.active, r.role, a.level, a.village_id, a.grid_id,
@@ -40,16 +40,19 @@ WHERE t.jti = %(jti)s"""
 # A level-4 worker's area: their grids and their own reports (the bench signs in level-4 workers).
 DUPLICATES = """
 SELECT id, number, category, status, created_at,
-       ST_Distance(geography(location), geography(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)))
+       ST_Distance(geography(location),
+                   geography(ST_SetSRID(ST_MakePoint(%(nearby_lon)s, %(nearby_lat)s), 4326)))
            AS distance_m
 FROM incidents
 WHERE (grid_id = ANY(%(grid_ids)s) OR reporter_id = %(user_id)s OR assignee_id = %(user_id)s)
   AND status = ANY(%(open)s) AND location IS NOT NULL
-  AND location && ST_MakeEnvelope(%(west)s, %(south)s, %(east)s, %(north)s, 4326)
-  AND ST_DWithin(geography(location), geography(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)),
-                 100)
+  AND location && ST_MakeEnvelope(%(nearby_west)s, %(nearby_south)s, %(nearby_east)s,
+                                  %(nearby_north)s, 4326)
+  AND ST_DWithin(geography(location),
+                 geography(ST_SetSRID(ST_MakePoint(%(nearby_lon)s, %(nearby_lat)s), 4326)),
+                 %(nearby_metres)s)
   AND category = %(category)s AND created_at >= %(since)s
-ORDER BY distance_m, id LIMIT 20"""
+ORDER BY distance_m, id LIMIT %(limit)s"""
 
 GRID = """
 SELECT g.id, g.town_id, g.village_id, g.code, g.name, v.code, v.name
@@ -77,12 +80,6 @@ INSERT INTO incident_events (incident_id, actor_id, action, from_status, to_stat
 VALUES (%(incident_id)s, %(actor_id)s, 'report', NULL, 'reported', %(created_at)s)"""
 
 
-def box(lon, lat, metres=100):
-    dlat = metres / METRES_PER_DEGREE_LAT
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-    return {"west": lon - dlon, "south": lat - dlat, "east": lon + dlon, "north": lat + dlat}
-
-
 def report(token, body):
     """(HTTP status, answer) for one report: the service's statements, one transaction."""
     try:
@@ -92,8 +89,7 @@ def report(token, body):
         description = body["description"].strip()
     except (jwt.PyJWTError, ValueError, KeyError, TypeError):
         return 400, {"code": "bad_request"}
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False)
-                            .encode()).hexdigest()
+    digest = request_hash(body)
     conn = POOL.get()
     try:
         with conn.transaction():
@@ -104,9 +100,9 @@ def report(token, body):
             grid_ids = sorted({row[7] for row in rows if row[5] == 4})
             now = datetime.now(timezone.utc)
             duplicates = conn.execute(DUPLICATES, {
-                "lon": lon, "lat": lat, "grid_ids": grid_ids, "user_id": user_id,
-                "open": OPEN_STATUSES, "category": category, "since": now - timedelta(days=7),
-                **box(lon, lat)}).fetchall()
+                "grid_ids": grid_ids, "user_id": user_id, "open": list(OPEN_STATUSES),
+                "category": category, "since": now - DUPLICATE_WINDOW, "limit": DUPLICATE_LIMIT,
+                **nearby_parameters(lon, lat, DUPLICATE_RADIUS_M)}).fetchall()
             grid = conn.execute(GRID, {"lon": lon, "lat": lat}).fetchone()
             if grid is None:
                 return 422, {"code": "outside_area"}

@@ -49,6 +49,9 @@ if __package__ in (None, ""):  # run as a file: python bench/report.py
 import psycopg
 
 from bench.bare_app import CREATE_TABLE
+from geo.nearby import METRES_PER_DEGREE_LAT
+from service.incidents.queries import DUPLICATE_LIMIT, DUPLICATE_RADIUS_M, DUPLICATE_WINDOW
+from service.models.incidents import OPEN_STATUSES
 from bench.common import (CpuMeter, Gunicorn, exit_on_sigterm, flask_setup, fmt, loadavg, login,
                           machine, markdown_table, percentile, plain, postgres_version,
                           random_points, rss_mb, scratch_postgis, server_env, wait_for_idle_cpu,
@@ -181,21 +184,26 @@ def last_id(plain_url, table):
         return conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
 
 
-# For each report after :after, the possible duplicates its answer listed: earlier open reports
-# of its category within 100 m from the 7 days before it, at most 20 (the report's own rule).
+# For each report after %(after)s, the possible duplicates the report's own rule finds: earlier
+# open reports of its category near it from the window before it, at most the listed number.
+# Counted town-wide; an answer lists those in the reporter's area only, so at most this many.
 DUPLICATES_PER_REPORT = """
-SELECT avg(LEAST(found, 20)) FROM (
+SELECT avg(LEAST(found, %(limit)s)) FROM (
     SELECT (SELECT count(*) FROM incidents o
-            WHERE o.id < i.id AND o.category = i.category
-              AND o.created_at >= i.created_at - interval '7 days'
-              AND o.location && ST_Expand(i.location, 0.002)
-              AND ST_DWithin(o.location::geography, i.location::geography, 100)) AS found
-    FROM incidents i WHERE i.id > %s) AS per_report"""
+            WHERE o.id < i.id AND o.category = i.category AND o.status = ANY(%(open)s)
+              AND o.created_at >= i.created_at - %(window)s
+              AND o.location && ST_Expand(i.location, %(box_deg)s)
+              AND ST_DWithin(o.location::geography, i.location::geography, %(metres)s)) AS found
+    FROM incidents i WHERE i.id > %(after)s) AS per_report"""
 
 
 def duplicates_per_report(plain_url, after_id):
     with psycopg.connect(plain_url) as conn:
-        mean = conn.execute(DUPLICATES_PER_REPORT, (after_id,)).fetchone()[0]
+        mean = conn.execute(DUPLICATES_PER_REPORT, {
+            "after": after_id, "limit": DUPLICATE_LIMIT, "open": list(OPEN_STATUSES),
+            "window": DUPLICATE_WINDOW, "metres": DUPLICATE_RADIUS_M,
+            # twice the radius in degrees of latitude: wide enough in longitude below 60°
+            "box_deg": 2 * DUPLICATE_RADIUS_M / METRES_PER_DEGREE_LAT}).fetchone()[0]
     return float(mean) if mean is not None else None
 
 
