@@ -1,11 +1,18 @@
 """The deadline of a dispute's current stage, from the defaults in service.deadlines and the
 town's overrides (config DEADLINE_LIMITS)."""
 from flask import current_app
+from sqlalchemy import and_
 
 from service.deadlines import deadline_for, follow_up_due, is_overdue
+from service.models import Dispute
+from service.models.disputes import TERMINAL_STATUSES
 from service.models.types import utcnow
 
 HOTLINE_TYPES = ("enquiry", "help", "suggestion", "complaint", "report")
+# Ended for good: nothing is left to do on them, whatever their due_at says. A closed case is not
+# among them: a closed agreement's due_at is its return visit's (回访) deadline until the visit is
+# on the record.
+ENDED_STATUSES = tuple(status for status in TERMINAL_STATUSES if status != "closed")
 
 
 def _overrides():
@@ -33,4 +40,12 @@ def stage_due(dispute, has_follow_up=False):
 
 
 def overdue(dispute, now=None):
-    return is_overdue(dispute.due_at, now or utcnow())
+    """The current stage is past due: the answers' ``overdue``."""
+    return dispute.status not in ENDED_STATUSES and is_overdue(dispute.due_at, now or utcnow())
+
+
+def overdue_condition(now):
+    """``overdue`` in SQL, for lists, 督办 and statistics alike. Never NULL, so its negation
+    selects exactly the disputes that are not overdue."""
+    return and_(Dispute.due_at.is_not(None), Dispute.due_at < now,
+                Dispute.status.not_in(ENDED_STATUSES))

@@ -3,6 +3,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
+from service.disputes.due import overdue_condition
 from service.extensions import db
 from service.models import Dispute, DisputeMediator, DisputeVillage, RoutingDecision
 from service.models.types import utcnow
@@ -44,9 +45,7 @@ def list_page(user, scope, filters, limit, cursor):
         stmt = stmt.where(Dispute.id.in_(select(DisputeMediator.dispute_id)
                                          .where(DisputeMediator.user_id == user.id)))
     if filters.get("overdue") is not None:
-        # As the answers' ``overdue``: the current stage's due_at has passed. A finished case has
-        # no due_at, except a closed agreement still waiting for its return visit.
-        late = Dispute.due_at < utcnow()
-        stmt = stmt.where(late if filters["overdue"] else ~late | Dispute.due_at.is_(None))
+        late = overdue_condition(utcnow())
+        stmt = stmt.where(late if filters["overdue"] else ~late)
     return keyset_page(db.session, stmt, [Dispute.created_at, Dispute.id], [datetime, int],
                        limit, cursor, descending=True)

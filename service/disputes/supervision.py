@@ -13,13 +13,11 @@ from sqlalchemy import or_, select, update
 
 from service.deadlines import add_working_days
 from service.disputes import record
+from service.disputes.due import overdue_condition
 from service.models import Dispute, User, WorkerAssignment
-from service.models.disputes import TERMINAL_STATUSES
 from service.models.types import utcnow
 from service.notifications import notify
 
-# Ended for good: nothing is left to do on them, whatever their due_at says.
-UNSUPERVISED_STATUSES = tuple(status for status in TERMINAL_STATUSES if status != "closed")
 LEVEL_NAMES = {1: "第一级（镇党委书记、镇长）", 2: "第二级（驻村领导）", 3: "第三级（村/社区书记）",
                4: "第四级（网格员）"}
 
@@ -45,8 +43,7 @@ def chain_members(session, dispute, level):
 
 def overdue_candidates(session, now):
     return session.execute(select(Dispute.id, Dispute.supervision_level).where(
-        Dispute.due_at < now, Dispute.status.not_in(UNSUPERVISED_STATUSES),
-        Dispute.supervision_level > 1,
+        overdue_condition(now), Dispute.supervision_level > 1,
         or_(Dispute.supervision_due_at.is_(None), Dispute.supervision_due_at < now))
         .order_by(Dispute.id)).all()
 

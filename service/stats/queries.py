@@ -11,7 +11,8 @@ Definitions (also in the README):
   By committee level: the committee that concluded (or holds) the case.
 - escalated: disputes received in the period that went up to the town committee; supervised:
   督办 steps taken in the period; overdue: disputes received in the period whose current stage
-  is past due now.
+  is past due now, as the disputes' own ``overdue`` says (a closed agreement whose return visit
+  is late is overdue).
 """
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
@@ -19,11 +20,11 @@ from decimal import Decimal
 
 from sqlalchemy import and_, exists, func, literal, select, union_all
 
+from service.disputes.due import overdue_condition
 from service.disputes.queries import visible_to as dispute_visible_to
 from service.extensions import db
 from service.incidents.queries import visible_to as incident_visible_to
 from service.models import Committee, Dispute, DisputeEvent, FollowUp, Incident, Village
-from service.models.disputes import TERMINAL_STATUSES
 from service.models.types import utcnow
 from service.schema_base import TOWN_TIME_ZONE, town_time
 
@@ -164,5 +165,5 @@ def escalation_figures(user, scope, start, end, village_id=None):
                             .where(where, DisputeEvent.action == "supervise",
                                    _in(DisputeEvent.created_at, start, end))),
         "overdue_disputes": count(select(func.count()).where(
-            where, received, Dispute.due_at < utcnow(), Dispute.status.not_in(TERMINAL_STATUSES))),
+            where, received, overdue_condition(utcnow()))),
     }
