@@ -53,7 +53,7 @@ class Incident(db.Model):
     grid_id: Mapped[int] = mapped_column(ForeignKey("grids.id"))
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    dispute_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    dispute_id: Mapped[int | None] = mapped_column(Integer)  # joined from here only: no index
     version: Mapped[int] = mapped_column(Integer, default=1)
     change_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
