@@ -17,14 +17,19 @@ busiest grid and the level-3 worker of the busiest village:
     on a rare status: 0.2 % of the rows at 1M);
   * GET /incidents?updated_after=<24 h before the newest change>&limit=50 — a phone's sync.
 Target: p99 ≤ 30 ms, flat from 10k to 1M. For every query it also records the SQL the service
-runs and its EXPLAIN (ANALYZE, BUFFERS) at that size.
+runs and its EXPLAIN (ANALYZE, BUFFERS) at that size, and the rows the plan touched; with
+--check-flat it exits 1 when a page's plan touches more than twice as many rows (plus 200) at
+the largest size as at the smallest: a plan that sorts or filters in proportion to the table.
+CI runs that at 100k and 1M.
 
     .venv/bin/python -m bench.sync [--sizes 10000,100000,1000000] [--requests 200] [--workers 2]
+                                   [--check-flat]
 
 Prints Markdown tables; writes bench/results/sync-<time>.json.
 """
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -44,6 +49,9 @@ from bench.common import (DESCRIPTIONS, GRID_REFERENCE, STATUS_BY_AGE, Gunicorn,
                           wait_for_idle_cpu, write_results)
 
 TARGET_P99_MS = 30
+# --check-flat: a page's plan may touch at most this many times the rows (plus a few) at the
+# largest size as at the smallest.
+FLAT_GROWTH, FLAT_SLACK = 2, 200
 POINTS_PER_GRID = 256
 YEARS = 3
 
@@ -300,7 +308,35 @@ def captured_sql(database_url, username, params):
                 "EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)]
         db.session.remove()
     return {"sql": statement, "parameters": {k: str(v) for k, v in parameters.items()},
-            "plan": plan}
+            "plan": plan, "rows_touched": rows_touched(plan)}
+
+
+def rows_touched(plan):
+    """Rows the statement's plan nodes produced and threw away, summed over the nodes (each
+    ``rows × loops``, plus the rows removed by filters and rechecks): what a page costs the
+    database, independent of the machine's speed and of where the rows lie on disk."""
+    touched = 0
+    for line in plan:
+        node = re.search(r"actual time=[\d.]+\.\.[\d.]+ rows=(\d+) loops=(\d+)", line)
+        if node:
+            touched += int(node[1]) * int(node[2])
+        removed = re.search(r"Rows Removed by (?:Filter|Index Recheck|Join Filter): (\d+)", line)
+        if removed:
+            touched += int(removed[1])
+    return touched
+
+
+def unflat_pages(results, growth=FLAT_GROWTH, slack=FLAT_SLACK):
+    """Queries whose plan touched more rows at the largest size than ``growth`` times (plus
+    ``slack``) at the smallest: a plan that sorts or filters rows in proportion to the table
+    instead of walking an index and stopping after the page. Rows, not time: the same plan
+    touches the same rows on any machine, so this can be checked anywhere."""
+    first, last = results[0], results[-1]
+    before = {(item["user"], item["query"]): item["rows_touched"] for item in first["queries"]}
+    return [(item["user"], item["query"], before[(item["user"], item["query"])],
+             item["rows_touched"])
+            for item in last["queries"]
+            if item["rows_touched"] > growth * before[(item["user"], item["query"])] + slack]
 
 
 def file_one_report(base, token, conn):
@@ -340,6 +376,10 @@ def parse_args(argv=None):
     parser.add_argument("--idle-wait", type=float, default=300,
                         help="… but no longer than this many seconds")
     parser.add_argument("--postgres-url", default=None)
+    parser.add_argument("--check-flat", action="store_true",
+                        help="exit 1 if a page's plan touches more pages as the table grows "
+                             f"(more than {FLAT_GROWTH}× + {FLAT_SLACK} rows from the smallest "
+                             "size to the largest)")
     return parser.parse_args(argv)
 
 
@@ -432,8 +472,11 @@ def main(argv=None):
         for item in size_result["queries"]:
             execution = next((line for line in item["plan"] if line.startswith("Execution Time")), "")
             plan_rows.append([f"{size_result['size']:,}", item["user"], item["query"],
-                              execution.split(":")[-1].strip(), item["plan"][0][:90]])
-    print(markdown_table(["stored", "caller", "query", "execution", "top plan node"], plan_rows))
+                              execution.split(":")[-1].strip(), f"{item['rows_touched']:,}",
+                              item["plan"][0][:90]])
+    print(markdown_table(["stored", "caller", "query", "execution", "rows touched",
+                          "top plan node"],
+                         plan_rows))
     slow = [(size_result["size"], item) for size_result in results for item in size_result["queries"]
             if item["p99_ms"] > TARGET_P99_MS]
     for size, item in slow[-3:]:
@@ -449,6 +492,15 @@ def main(argv=None):
     output = write_results("sync", {"machine": host, "database": database, "args": vars(args),
                                     "worker_rss_mb": rss, "results": results})
     print(f"\nresults: {output}")
+    if args.check_flat and len(results) > 1:
+        unflat = unflat_pages(results)
+        for user, query, before, after in unflat:
+            print(f"NOT FLAT: {user}, {query}: its plan touches {before:,} rows at "
+                  f"{sizes[0]:,} incidents, {after:,} at {sizes[-1]:,}", file=sys.stderr)
+        if unflat:
+            sys.exit(1)
+        print(f"flat: every page's plan touches at most {FLAT_GROWTH}× + {FLAT_SLACK} rows at "
+              f"{sizes[-1]:,} incidents as at {sizes[0]:,}", file=sys.stderr)
 
 
 if __name__ == "__main__":
