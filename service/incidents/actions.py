@@ -164,16 +164,21 @@ def etag_value(incident):
     return f"{incident.id}-{incident.version}"
 
 
-def supervises(user, scope, incident) -> bool:
-    if scope.town_wide:
-        return True
-    return any(a.level in (2, 3) and a.village_id == incident.village_id for a in user.assignments)
+def leads_area_of(user, incident) -> bool:
+    """A level 1–3 worker whose area holds the incident: the town (1) or its village (2, 3)."""
+    return any(a.level == 1 and a.town_id == incident.town_id
+               or a.level in (2, 3) and a.village_id == incident.village_id
+               for a in user.assignments)
 
 
-def may(user, scope, incident, who) -> bool:
-    if supervises(user, scope, incident):
+def may(user, incident, who) -> bool:
+    """API.md: centre staff and level 1–3 workers in scope supervise; ``handle`` is the
+    assignee's or a level 1–3 worker's in scope. An admin keeps the system and acts on none."""
+    if leads_area_of(user, incident):
         return True
-    return who == HANDLER and incident.assignee_id == user.id
+    if who == HANDLER:
+        return incident.assignee_id == user.id
+    return "center_staff" in user.role_names
 
 
 def perform(user, scope, incident_id, action, body, if_match=None):
@@ -188,7 +193,7 @@ def perform(user, scope, incident_id, action, body, if_match=None):
         raise InvalidTransition(
             f"事件当前为“{STATUS_NAMES[incident.status]}”，不能{ACTION_NAMES[action]}",
             f"Cannot {action} an incident that is {incident.status}")
-    if not may(user, scope, incident, transition.who):
+    if not may(user, incident, transition.who):
         raise Forbidden(f"您无权对该事件执行“{ACTION_NAMES[action]}”",
                         f"You may not {action} this incident")
     missing = {name: ["必填字段"] for name in transition.requires if body.get(name) is None}

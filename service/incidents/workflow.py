@@ -5,8 +5,8 @@ handled incident or, when it did not pass, sends it back to dispatched.
 """
 from dataclasses import dataclass
 
-SUPERVISOR = "supervisor"  # centre staff, admin, level 1–3 workers whose area holds the incident
-HANDLER = "handler"        # the assignee, or a supervisor
+SUPERVISOR = "supervisor"  # centre staff, level 1–3 workers whose area holds the incident
+HANDLER = "handler"        # the assignee, or a level 1–3 worker whose area holds the incident
 
 
 @dataclass(frozen=True)

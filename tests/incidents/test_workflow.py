@@ -134,16 +134,16 @@ def test_every_allowed_pair_is_allowed(client, auth):
     for status, action in sorted(ALLOWED):
         iid = reported(client, auth, L4_A1)["id"]
         drive(client, auth, iid, status)
-        response = act(client, auth, "center01", iid, action, **_body_for(auth, action))
+        response = act(client, auth, "l1-01", iid, action, **_body_for(auth, action))
         assert response.status_code == 200, (status, action, response.get_json())
 
 
-def test_closed_and_rejected_are_final_even_for_admin(client, auth):
+def test_closed_and_rejected_are_final_even_for_the_town_leader(client, auth):
     for final in ("closed", "rejected"):
         iid = reported(client, auth, L4_A1)["id"]
         drive(client, auth, iid, final)
         for action in ACTIONS:
-            assert_problem(act(client, auth, "admin", iid, action, **_body_for(auth, action)),
+            assert_problem(act(client, auth, "l1-01", iid, action, **_body_for(auth, action)),
                            409, "invalid_transition")
 
 
@@ -185,8 +185,8 @@ def test_out_of_scope_is_404_and_in_scope_but_not_allowed_is_403(client, auth, i
     assert snapshot(iid) == before
 
 
-@pytest.mark.parametrize("supervisor", ["center01", "l1-01", "admin", L3_A, "l2 of A"])
-def test_supervisors_in_scope_accept_dispatch_handle_and_verify(client, auth, incident, supervisor):
+@pytest.mark.parametrize("supervisor", ["l1-01", L3_A, "l2 of A"])
+def test_level_1_to_3_in_scope_accept_dispatch_handle_and_verify(client, auth, incident, supervisor):
     if supervisor == "l2 of A":
         supervisor = l2_of(VILLAGE_A)
     iid = incident["id"]
@@ -195,6 +195,27 @@ def test_supervisors_in_scope_accept_dispatch_handle_and_verify(client, auth, in
     assert acted(client, auth, supervisor, iid, "handle")["status"] == "handled"  # level 1–3 may
     assert acted(client, auth, supervisor, iid, "verify", passed=True)["status"] == "closed"
     assert {e.actor_id for e in event_rows(iid)[1:]} == {user_id(auth, supervisor)}
+
+
+def test_centre_staff_supervise_but_handle_only_what_is_dispatched_to_them(client, auth, incident):
+    iid = incident["id"]
+    acted(client, auth, "center01", iid, "accept")
+    acted(client, auth, "center01", iid, "dispatch", assignee_id=user_id(auth, L4_A1))
+    before = snapshot(iid)
+    assert_problem(act(client, auth, "center01", iid, "handle"), 403, "forbidden")
+    assert snapshot(iid) == before
+    acted(client, auth, "center01", iid, "dispatch", assignee_id=user_id(auth, "center02"))
+    assert acted(client, auth, "center02", iid, "handle")["status"] == "handled"
+    assert acted(client, auth, "center01", iid, "verify", passed=True)["status"] == "closed"
+
+
+def test_an_admin_reads_incidents_but_acts_on_none(client, auth, incident):
+    iid = incident["id"]
+    assert client.get(f"{API}/incidents/{iid}", headers=auth.headers("admin")).status_code == 200
+    before = snapshot(iid)
+    assert_problem(act(client, auth, "admin", iid, "accept"), 403, "forbidden")
+    assert_problem(act(client, auth, "admin", iid, "reject"), 403, "forbidden")
+    assert snapshot(iid) == before
 
 
 # --- dispatch ---------------------------------------------------------------------------
@@ -302,6 +323,8 @@ def test_etag_and_if_none_match_give_304(client, auth, incident):
     assert unchanged.status_code == 304
     assert unchanged.data == b""
     assert unchanged.headers["ETag"] == etag
+    for sent in (f"W/{etag}", f'"other", {etag}'):  # weakly compared; one of a list
+        assert _get(client, auth, L3_A, iid, **{"If-None-Match": sent}).status_code == 304, sent
 
     acted(client, auth, "center01", iid, "accept")
     changed = _get(client, auth, L3_A, iid, **{"If-None-Match": etag})
