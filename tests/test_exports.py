@@ -19,6 +19,7 @@ from sqlalchemy import select
 from service.exports import queries as export_queries
 from service.extensions import db
 from service.models import Grid, Incident, Village
+from tests.problems import assert_problem
 
 API = "/api/v1"
 VILLAGE_A, VILLAGE_B = "441403116201", "441403116205"
@@ -97,12 +98,6 @@ def xlsx_rows(response):
 def as_dicts(rows):
     header, *body = rows
     return [dict(zip(header, row)) for row in body]
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["code"] == code
 
 
 # --- incidents --------------------------------------------------------------------------

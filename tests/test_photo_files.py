@@ -2,9 +2,7 @@
 import hashlib
 import io
 import random
-import struct
 import warnings
-import zlib
 
 import pytest
 from PIL import ExifTags, Image
@@ -14,6 +12,7 @@ from service.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFail
 from service.incidents.photo_files import (
     MAX_PHOTO_BYTES, CleanPhoto, PhotoStore, clean_photo,
 )
+from tests.images import blank_png
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 GPS_LATITUDE = (24.0, 43.0, 48.0)
@@ -48,19 +47,6 @@ def phone_jpeg():
 def noise_jpeg(width=256, height=256):
     pixels = random.Random(0).randbytes(width * height * 3)
     return encode(Image.frombytes("RGB", (width, height), pixels), "JPEG", quality=95)
-
-
-def blank_png(width, height):
-    """A valid 1-bit greyscale PNG, made by hand so that a huge one costs little memory."""
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    row = b"\x00" + bytes((width + 7) // 8)  # filter byte, then the packed pixels
-    compressor = zlib.compressobj(9)
-    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
-            + chunk(b"IEND", b""))
 
 
 # --- clean_photo ------------------------------------------------------------------

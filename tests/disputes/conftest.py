@@ -16,6 +16,7 @@ from service.models import (Committee, Dispute, DisputeEvent, DisputeParty, Inci
                             Notification, RoutingDecision, Village)
 from tests.town import (API, GRID_A1, GRID_A2, GRID_B1, GRID_B2, PROBLEM_JSON,  # noqa: F401
                         VILLAGE_A, VILLAGE_B, grid, village)
+from tests.problems import assert_problem  # noqa: F401
 
 L4_A1, L4_A2, L4_B1 = f"l4-{GRID_A1}", f"l4-{GRID_A2}", f"l4-{GRID_B1}"
 L3_A, L3_B = f"l3-{VILLAGE_A}", f"l3-{VILLAGE_B}"
@@ -275,9 +276,3 @@ def cli_text(result):
 
 # --- answers ------------------------------------------------------------------------
 
-def assert_problem(response, status, code):
-    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
-    assert response.mimetype == PROBLEM_JSON
-    body = response.get_json()
-    assert body["status"] == status and body["code"] == code, body
-    return body

@@ -19,6 +19,7 @@ from service.models import (Incident, IncidentEvent, IncidentPhoto, User, Villag
                             WorkerAssignment)
 from tests.town import (API, GRID_A1, GRID_A2, GRID_B1, GRID_B2, PROBLEM_JSON,  # noqa: F401
                         VILLAGE_A, VILLAGE_B, grid, village)
+from tests.problems import assert_problem  # noqa: F401
 
 NOWHERE = (100.0, 30.0)  # a valid WGS 84 point far from the town
 
@@ -169,15 +170,6 @@ def drive(client, auth, incident_id, status, supervisor="center01", assignee=Non
 
 
 # --- answers ------------------------------------------------------------------------
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
-    assert response.mimetype == PROBLEM_JSON
-    body = response.get_json()
-    assert body["status"] == status and body["code"] == code, body
-    assert body["title"] and body["detail"] and body["type"]
-    return body
-
 
 def is_town_time(text):
     value = datetime.fromisoformat(text)

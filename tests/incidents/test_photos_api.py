@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image
 
+from tests.images import blank_png
 from tests.incidents.conftest import (API, GRID_A1, assert_problem, counts, event_rows,
                                       gps_jpeg_bytes, jpeg_bytes, png_bytes, reported, snapshot,
                                       upload, uploaded)
@@ -116,6 +117,8 @@ def _gif():
     ("truncated JPEG", jpeg_bytes(size=(300, 200))[:600], "photo.jpg", 422, "validation_failed"),
     ("truncated PNG", png_bytes(size=(300, 200))[:80], "photo.png", 422, "validation_failed"),
     ("empty file", b"", "photo.jpg", 422, "validation_failed"),
+    ("decompression bomb (48 MP, 100 KB)", blank_png(8000, 6000), "photo.png", 422,
+     "validation_failed"),
 ])
 def test_bad_files_are_refused_and_nothing_is_stored(app, client, auth, incident, name, data,
                                                       filename, status, code):
