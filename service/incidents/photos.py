@@ -2,10 +2,10 @@
 from flask import current_app
 from sqlalchemy import func, select
 
-from service.errors import NotFound, ValidationFailed
+from service.errors import Forbidden, NotFound, ValidationFailed
 from service.extensions import db
 from service.incidents import queries
-from service.incidents.actions import record, touch
+from service.incidents.actions import check_version, leads_area_of, record, touch
 from service.incidents.photo_files import PhotoStore, clean_photo
 from service.models import IncidentPhoto
 
@@ -16,9 +16,21 @@ def store() -> PhotoStore:
     return PhotoStore(current_app.config["PHOTO_DIR"])
 
 
-def add_photo(user, scope, incident_id, raw: bytes):
-    """Returns (photo, created). The same bytes twice give the same photo."""
+def may_add_photos(user, scope, incident) -> bool:
+    """Those who work on the incident: its reporter and assignee, the workers of its grid and
+    area, centre staff. A mediator or an admin sees it but adds nothing to it."""
+    return (user.id in (incident.reporter_id, incident.assignee_id)
+            or incident.grid_id in scope.grid_ids or leads_area_of(user, incident)
+            or "center_staff" in user.role_names)
+
+
+def add_photo(user, scope, incident_id, raw: bytes, if_match=None):
+    """Returns (photo, created). The same bytes twice give the same photo. ``If-Match`` is
+    optional: a phone uploading after a long time offline need not know the latest version."""
     incident = queries.get_visible(user, scope, incident_id, for_update=True)
+    if not may_add_photos(user, scope, incident):
+        raise Forbidden("您无权为该事件上传照片", "You may not add photos to this incident")
+    check_version(incident, if_match)
     photo = clean_photo(raw)
     existing = db.session.scalar(select(IncidentPhoto).where(
         IncidentPhoto.incident_id == incident.id, IncidentPhoto.sha256 == photo.sha256))

@@ -137,12 +137,14 @@ for _action in ACTIONS:
 @blp.arguments(PhotoUploadSchema, location="files")
 @blp.response(201, PhotoSchema)
 @blp.alt_response(200, schema=PhotoSchema, description="同一图片已存在，返回原照片")
+@blp.doc(**IF_MATCH_DOC)
 def upload_photo(files, incident_id):
     """上传照片（JPEG/PNG，≤10 MB，每事件最多 9 张）；保存前去除 EXIF（含 GPS）"""
     upload = files.get("file")
     if upload is None or not hasattr(upload, "read"):
         raise ValidationFailed(errors={"file": ["请用 multipart/form-data 的 file 字段上传图片"]})
-    photo, created = photos.add_photo(current_user, caller_scope(), incident_id, upload.read())
+    photo, created = photos.add_photo(current_user, caller_scope(), incident_id, upload.read(),
+                                      request.headers.get("If-Match"))
     return photo_item(photo), 201 if created else 200
 
 

@@ -215,11 +215,12 @@ def gps_jpeg_bytes():
 
 
 def upload(client, auth, username, incident_id, data, filename="photo.jpg", field="file",
-           content_type=None):
+           content_type=None, if_match=None):
     files = {field: (io.BytesIO(data), filename, content_type) if content_type
              else (io.BytesIO(data), filename)}
+    headers = auth.headers(username, **({"If-Match": if_match} if if_match else {}))
     return client.post(f"{API}/incidents/{incident_id}/photos", data=files,
-                       content_type="multipart/form-data", headers=auth.headers(username))
+                       content_type="multipart/form-data", headers=headers)
 
 
 def uploaded(client, auth, username, incident_id, data, **kwargs):

@@ -7,7 +7,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from tests.images import blank_png
-from tests.incidents.conftest import (API, GRID_A1, assert_problem, counts, event_rows,
+from tests.incidents.conftest import (API, GRID_A1, VILLAGE_A, assert_problem, counts, event_rows,
                                       gps_jpeg_bytes, jpeg_bytes, png_bytes, reported, snapshot,
                                       upload, uploaded)
 
@@ -165,6 +165,28 @@ def test_at_most_9_photos(app, client, auth, incident):
     # One of the nine again is still the same photo, not a tenth.
     again = upload(client, auth, L4_A1, iid, png_bytes((0, 0, 0)))
     assert again.status_code == 200 and again.get_json()["id"] == ids[0]
+
+
+def test_those_who_work_on_the_incident_add_photos_and_nobody_else(app, client, auth, incident):
+    iid = incident["id"]
+    before = (counts(), _stored_files(app), snapshot(iid))
+    assert client.get(f"{API}/incidents/{iid}", headers=auth.headers("admin")).status_code == 200
+    assert_problem(upload(client, auth, "admin", iid, png_bytes()), 403, "forbidden")
+    _unchanged(app, iid, *before)
+    for n, username in enumerate((f"l3-{VILLAGE_A}", "center01", "l1-01")):
+        assert uploaded(client, auth, username, iid, png_bytes((0, 40 * n, 0)))["id"]
+
+
+def test_a_stale_if_match_on_a_photo_is_412_and_nothing_is_stored(app, client, auth, incident):
+    iid = incident["id"]
+    stale = f'"{iid}-{incident["version"]}"'
+    uploaded(client, auth, L4_A1, iid, png_bytes((10, 0, 0)), if_match=stale)  # still current
+    before = (counts(), _stored_files(app), snapshot(iid))
+    assert_problem(upload(client, auth, L4_A1, iid, png_bytes((20, 0, 0)), if_match=stale), 412,
+                   "version_mismatch")
+    _unchanged(app, iid, *before)
+    current = client.get(f"{API}/incidents/{iid}", headers=auth.headers(L4_A1)).headers["ETag"]
+    assert uploaded(client, auth, L4_A1, iid, png_bytes((20, 0, 0)), if_match=current)["id"]
 
 
 def test_a_missing_file_field_is_422(app, client, auth, incident):

@@ -131,7 +131,10 @@ def test_each_role_sees_exactly_its_scope_on_every_endpoint(client, auth, world,
         # POST /incidents/{id}/photos
         stored = counts()
         response = upload(client, auth, username, iid, png_bytes((1, 2, len(role))), filename="x.png")
-        if in_scope:
+        if in_scope and role == "admin":  # sees everything, adds nothing
+            assert_problem(response, 403, "forbidden")
+            assert counts() == stored
+        elif in_scope:
             assert response.status_code == 201, (where, response.get_json())
         else:
             _not_found_like(response, upload(client, auth, username, missing, png_bytes((9, 9, 9)),
@@ -233,9 +236,12 @@ def test_mediators_see_the_incident_behind_their_committees_dispute_and_nothing_
         assert dispute["id"] in _nearby(client, headers, point)
         assert_problem(client.get(f"{API}/incidents/{hazard['id']}", headers=headers), 404, "not_found")
         assert hazard["id"] not in _listed(client, headers)
-        # Seeing is not acting on the incident workflow.
+        # Seeing is not acting on the incident workflow, nor adding to it.
         response = client.post(f"{API}/incidents/{dispute['id']}/accept", json={}, headers=headers)
         assert response.status_code in (403, 409)
+        before = counts()
+        assert_problem(upload(client, auth, mediator, dispute["id"], png_bytes()), 403, "forbidden")
+        assert counts() == before
 
     for outsider in (f"med-{VILLAGE_B}-1", f"l4-{GRID_A2}"):
         headers = auth.headers(outsider)
