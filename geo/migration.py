@@ -45,3 +45,23 @@ def drop_append_only_guard(op, table):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
         return
     op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+
+
+def create_rewrite_guard(op, table):
+    """Triggers that refuse the two ways around the append-only guard: on SQLite an INSERT
+    that replaces an entry (REPLACE deletes the old row without firing DELETE triggers), on
+    PostgreSQL a TRUNCATE (it fires no row triggers)."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
+                   f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) "
+                   f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
+        return
+    op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+               "FOR EACH STATEMENT EXECUTE FUNCTION refuse_case_record_change()")
+
+
+def drop_rewrite_guard(op, table):
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_replace")
+        return
+    op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")

@@ -101,3 +101,27 @@ def test_a_deleted_entry_is_found(client, auth, app):
     execute("DELETE FROM dispute_events WHERE dispute_id = :id AND sequence = 2", id=first["id"])
     code, output = verify_output(app)
     assert code != 0 and f"{first['number']} 第 3 条" in output, output
+
+
+# Ways around row triggers: SQLite's REPLACE deletes the old row without firing DELETE
+# triggers; PostgreSQL's TRUNCATE fires no row triggers at all. Each backend gets its own.
+AROUND_ROW_TRIGGERS = {
+    "sqlite": "INSERT OR REPLACE INTO {table} SELECT * FROM {table} WHERE id = :id",
+    "postgresql": "TRUNCATE {table}",
+}
+
+
+@pytest.mark.parametrize("table", ["incident_events", "dispute_events"])
+def test_neither_replace_nor_truncate_gets_round_the_guard(client, auth, table):
+    reported(client, auth)
+    db.session.remove()
+    rows = lambda: db.session.execute(text(f"SELECT * FROM {table} ORDER BY id")).all()  # noqa: E731
+    before = rows()
+    assert before
+    statement = AROUND_ROW_TRIGGERS[db.engine.dialect.name].format(table=table)
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(text(statement), {"id": before[0].id})
+        db.session.commit()
+    db.session.rollback()
+    db.session.remove()
+    assert rows() == before
