@@ -47,10 +47,13 @@ _APPEND_EVENT = insert(IncidentEvent.__table__)  # a table INSERT: no ORM bulk-i
 
 
 def record(incident, actor, action, from_status, note=None):
-    """Append the change to the case record (written at once; entries are never loaded back)."""
+    """Append the change to the case record (written at once; entries are never loaded back),
+    with the assignee after it: a dispatch says to whom."""
+    assignee = incident.assignee  # set already, perhaps not flushed: not assignee_id
     db.session.execute(_APPEND_EVENT, dict(
         incident_id=incident.id, actor_id=actor.id, action=action, from_status=from_status,
-        to_status=incident.status, note=note, created_at=incident.updated_at))
+        to_status=incident.status, note=note, assignee_id=assignee and assignee.id,
+        created_at=incident.updated_at))
 
 
 def report(user, scope, payload):

@@ -127,6 +127,8 @@ class EventSchema(ma.Schema):
     to_status = fields.String()
     note = fields.String(allow_none=True)
     actor = fields.Nested(PersonRefSchema)
+    assignee = fields.Nested(PersonRefSchema, allow_none=True,
+                             metadata={"description": "这一步之后的处置人（派遣给谁）"})
     created_at = LocalDateTime()
 
 

@@ -7,7 +7,7 @@ from service.auth.current import caller_scope, login_required
 from service.dumping import dumper, json_response
 from service.errors import ValidationFailed
 from service.incidents import actions, photos, queries
-from service.incidents.presenters import duplicate_item, incident_item, photo_item
+from service.incidents.presenters import duplicate_item, incident_item, person, photo_item
 from service.incidents.schemas import (ActionSchema, EventPageSchema, IncidentPageSchema,
                                        IncidentQuerySchema, IncidentSchema, NearbyPageSchema,
                                        NearbyQuerySchema, PhotoSchema, PhotoUploadSchema,
@@ -102,9 +102,9 @@ def events(args, incident_id):
     queries.get_visible(current_user, caller_scope(), incident_id)
     rows, next_cursor = queries.events_page(incident_id, args["limit"], args["cursor"])
     return {"items": [{"id": e.id, "action": e.action, "from_status": e.from_status,
-                       "to_status": e.to_status, "note": e.note,
-                       "actor": {"id": e.actor.id, "name": e.actor.name},
-                       "created_at": e.created_at} for e in rows],
+                       "to_status": e.to_status, "note": e.note, "actor": person(e.actor),
+                       "assignee": person(e.assignee), "created_at": e.created_at}
+                      for e in rows],
             "next_cursor": next_cursor}
 
 

@@ -78,9 +78,11 @@ class IncidentEvent(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(12))
     to_status: Mapped[str] = mapped_column(String(12))
     note: Mapped[str | None] = mapped_column(Text)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # after the change
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
-    actor: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    actor: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[actor_id])
+    assignee: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[assignee_id])
 
 
 class IncidentPhoto(db.Model):

@@ -355,6 +355,13 @@ def test_every_change_appends_one_event(client, auth, incident):
     redispatch = event_rows(iid)[3]
     assert (redispatch.action, redispatch.from_status, redispatch.to_status) == (
         "dispatch", "dispatched", "dispatched")
+    # Each entry names the assignee after it: to whom, and (the entry before) from whom.
+    assert [e.assignee_id for e in event_rows(iid)] == [
+        None, None, user_id(auth, L4_A1), user_id(auth, L3_A), user_id(auth, L3_A)]
+    listed = client.get(f"{API}/incidents/{iid}/events", headers=auth.headers(L3_A)).get_json()
+    assert [e["assignee"] and e["assignee"]["id"] for e in listed["items"]] == [
+        None, None, user_id(auth, L4_A1), user_id(auth, L3_A), user_id(auth, L3_A)]
+    assert all(e["assignee"] is None or e["assignee"]["name"] for e in listed["items"])
 
 
 def test_events_page_oldest_first_with_cursors(client, auth, incident):
