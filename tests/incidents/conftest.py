@@ -98,10 +98,13 @@ def reported(client, auth, username, **overrides):
 # --- reading rows -------------------------------------------------------------------
 
 def counts():
-    """Rows in the incident tables, as committed."""
+    """Rows in the incident tables, as committed. Ends its transaction: on SQLite it holds
+    the write lock, which would keep other connections waiting."""
     db.session.remove()
-    return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+    rows = {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
             for model in (Incident, IncidentEvent, IncidentPhoto)}
+    db.session.remove()
+    return rows
 
 
 def incident_row(incident_id) -> Incident:
