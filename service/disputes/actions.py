@@ -15,6 +15,7 @@ from service.disputes.workflow import (ACTION_NAMES, ASSIGNED, CENTER, HEAD, MEM
                                        STATUS_NAMES, SUPERVISOR, transition_for)
 from service.errors import Forbidden, InvalidTransition, OutsideArea, ValidationFailed
 from service.extensions import db
+from service.incidents.actions import follow_dispute
 from service.models import (Dispute, DisputeMediator, DisputeParty, DisputeVillage, FollowUp,
                             Grid, MediationSession, Village)
 from service.models.types import utcnow
@@ -128,6 +129,8 @@ def perform(user, scope, dispute_id, action, body, if_match=None):
     db.session.flush()
     dispute.due_at = stage_due(dispute, has_follow_up=_has_follow_up(dispute))
     record.append(db.session, dispute, user.id, action, from_status, note, details, now)
+    if dispute.status != from_status:
+        follow_dispute(dispute, user, STATUS_NAMES[dispute.status])
     db.session.commit()
     return dispute
 

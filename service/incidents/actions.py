@@ -128,6 +128,31 @@ def _open_dispute_for(user, incident, payload):
     incident.dispute_id = dispute.id
 
 
+# A dispute report is worked on its dispute; its incident follows: taken up when the committee
+# accepts the dispute, finished when the dispute ends. Only forward: an escalated dispute
+# starting again at the town committee leaves its report taken up.
+STATUS_FOR_DISPUTE = {"accepted": "accepted", "closed": "closed", "referred": "closed",
+                      "declined": "rejected"}
+FINAL_STATUSES = ("closed", "rejected")
+
+
+def follow_dispute(dispute, actor, dispute_status_name):
+    """Carry the dispute's new status over to the report it came from, in the dispute's own
+    transaction, with an entry in the report's case record: the reporter's phone, the lists
+    and the duplicate warning see what became of it."""
+    target = STATUS_FOR_DISPUTE.get(dispute.status)
+    if dispute.incident_id is None or target is None:
+        return
+    incident = db.session.get(Incident, dispute.incident_id,
+                              with_for_update={"of": Incident.__table__})
+    if incident.status == target or incident.status in FINAL_STATUSES:
+        return
+    from_status = incident.status
+    incident.status = target
+    touch(incident)
+    record(incident, actor, "dispute", from_status, f"纠纷 {dispute.number}：{dispute_status_name}")
+
+
 def _by_client_id(user, client_id):
     return db.session.scalar(select(Incident).where(Incident.reporter_id == user.id,
                                                     Incident.client_id == client_id))

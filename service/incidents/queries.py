@@ -1,12 +1,11 @@
 """Reading incidents, always through the caller's scope (in the SQL, not after loading)."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from geo.nearby import distance_metres, nearby_parameters, within_metres
 from service.extensions import db
 from service.models import Dispute, Incident, IncidentEvent, IncidentPhoto
-from service.models.disputes import TERMINAL_STATUSES
 from service.models.incidents import OPEN_STATUSES
 from service.models.types import UtcDateTime, utcnow
 from service.pagination import encode_cursor, keyset_page
@@ -112,8 +111,7 @@ def _nearby_statement(user, scope, by_category, by_time, limit):
         stmt = (select(Incident.id, Incident.number, Incident.category, Incident.status,
                        Incident.created_at, distance)
                 .where(visible_to(user, scope), Incident.status.in_(OPEN_STATUSES),
-                       ~_dispute_ended(), Incident.location.is_not(None),
-                       within_metres(dialect, Incident.location))
+                       Incident.location.is_not(None), within_metres(dialect, Incident.location))
                 .order_by(distance, Incident.id).limit(limit))
         if by_category:
             stmt = stmt.where(Incident.category == bindparam("nearby_category"))
@@ -123,11 +121,6 @@ def _nearby_statement(user, scope, by_category, by_time, limit):
             _NEARBY_STATEMENTS.clear()
         _NEARBY_STATEMENTS[key] = stmt
     return stmt
-
-
-def _dispute_ended():
-    """A dispute report keeps its incident's first status: its dispute says whether it is open."""
-    return exists().where(Dispute.id == Incident.dispute_id, Dispute.status.in_(TERMINAL_STATUSES))
 
 
 def possible_duplicates(user, scope, category, lon, lat):
