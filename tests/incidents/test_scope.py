@@ -224,6 +224,7 @@ def test_mediators_see_the_incident_behind_their_committees_dispute_and_nothing_
     (read-only), other committees' mediators do not; ordinary reports stay hidden from all."""
     dispute = reported(client, auth, f"l4-{GRID_A1}", category="dispute", dispute={
         "type": "neighbour", "parties": [{"name": "张三"}, {"name": "李四"}]})
+    photo = uploaded(client, auth, f"l4-{GRID_A1}", dispute["id"], png_bytes((5, 6, 7)))
     hazard = reported(client, auth, f"l4-{GRID_A1}")
     since = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
     point = tuple(dispute["location"]["coordinates"])
@@ -231,6 +232,10 @@ def test_mediators_see_the_incident_behind_their_committees_dispute_and_nothing_
     for mediator in (f"med-{VILLAGE_A}-1", f"med-{VILLAGE_A}-2"):
         headers = auth.headers(mediator)
         assert client.get(f"{API}/incidents/{dispute['id']}", headers=headers).status_code == 200
+        events = client.get(f"{API}/incidents/{dispute['id']}/events", headers=headers)
+        assert [e["action"] for e in events.get_json()["items"]] == ["report", "photo"]
+        image = client.get(f"{API}/incidents/{dispute['id']}/photos/{photo['id']}", headers=headers)
+        assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
         assert dispute["id"] in _listed(client, headers)
         assert dispute["id"] in _listed(client, headers, updated_after=since)
         assert dispute["id"] in _nearby(client, headers, point)
@@ -246,5 +251,8 @@ def test_mediators_see_the_incident_behind_their_committees_dispute_and_nothing_
     for outsider in (f"med-{VILLAGE_B}-1", f"l4-{GRID_A2}"):
         headers = auth.headers(outsider)
         assert_problem(client.get(f"{API}/incidents/{dispute['id']}", headers=headers), 404, "not_found")
+        for path in ("events", f"photos/{photo['id']}"):
+            assert_problem(client.get(f"{API}/incidents/{dispute['id']}/{path}", headers=headers),
+                           404, "not_found")
         assert dispute["id"] not in _listed(client, headers)
         assert dispute["id"] not in _nearby(client, headers, point)
