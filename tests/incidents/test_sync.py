@@ -280,3 +280,28 @@ def test_an_events_cursor_is_checked_too(client, auth):
     response = client.get(f"{API}/incidents/{iid}/events", query_string={"cursor": "garbage!"},
                           headers=auth.headers(VIEWER))
     assert_problem(response, 422, "validation_failed")
+
+
+@pytest.mark.parametrize("sync", [False, True])
+def test_an_unchanged_page_is_304_without_a_body(client, auth, seven, sync):
+    query = {"limit": 5, **({"updated_after": _since()} if sync else {})}
+    headers = auth.headers(VIEWER)
+    first = client.get(f"{API}/incidents", query_string=query, headers=headers)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag.startswith('W/"')
+    again = client.get(f"{API}/incidents", query_string=query,
+                       headers={**headers, "If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+
+    # On the first page: the newest report in a list, the oldest change in a sync (which then
+    # moves to the end, as the newest change).
+    on_first_page = seven[0] if sync else seven[-1]
+    assert on_first_page in [item["id"] for item in first.get_json()["items"]]
+    acted(client, auth, "center01", on_first_page, "accept")
+    changed = client.get(f"{API}/incidents", query_string=query,
+                         headers={**headers, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    # The same page seen by someone who sees less is another page: never their 304.
+    other = client.get(f"{API}/incidents", query_string=query,
+                       headers={**auth.headers(f"l4-{GRID_B1}"), "If-None-Match": etag})
+    assert other.status_code == 200
