@@ -130,7 +130,7 @@ def perform(user, scope, dispute_id, action, body, if_match=None):
     dispute.due_at = stage_due(dispute, has_follow_up=_has_follow_up(dispute))
     record.append(db.session, dispute, user.id, action, from_status, note, details, now)
     if dispute.status != from_status:
-        follow_dispute(dispute, user, STATUS_NAMES[dispute.status])
+        follow_dispute(dispute, user)
     db.session.commit()
     return dispute
 

@@ -12,6 +12,7 @@ from geo.dialect import insert_unless_present
 from geo.geojson import to_column
 from geo.lookup import locate_grid
 from service.counters import next_value, next_values
+from service.disputes.workflow import STATUS_NAMES as DISPUTE_STATUS_NAMES
 from service.errors import (ClientIdReused, Forbidden, InvalidTransition, OutsideArea,
                             ValidationFailed)
 from service.extensions import db
@@ -20,6 +21,7 @@ from service.incidents import queries
 from service.versions import check_if_match
 from service.incidents.workflow import ACTION_NAMES, HANDLER, STATUS_NAMES, transition_for
 from service.models import Grid, Incident, IncidentEvent, User
+from service.models.incidents import OPEN_STATUSES
 from service.models.types import utcnow
 from service.schema_base import town_time
 from service.scope import scope_of
@@ -133,10 +135,9 @@ def _open_dispute_for(user, incident, payload):
 # starting again at the town committee leaves its report taken up.
 STATUS_FOR_DISPUTE = {"accepted": "accepted", "closed": "closed", "referred": "closed",
                       "declined": "rejected"}
-FINAL_STATUSES = ("closed", "rejected")
 
 
-def follow_dispute(dispute, actor, dispute_status_name):
+def follow_dispute(dispute, actor):
     """Carry the dispute's new status over to the report it came from, in the dispute's own
     transaction, with an entry in the report's case record: the reporter's phone, the lists
     and the duplicate warning see what became of it."""
@@ -145,12 +146,13 @@ def follow_dispute(dispute, actor, dispute_status_name):
         return
     incident = db.session.get(Incident, dispute.incident_id,
                               with_for_update={"of": Incident.__table__})
-    if incident.status == target or incident.status in FINAL_STATUSES:
+    if incident.status == target or incident.status not in OPEN_STATUSES:
         return
     from_status = incident.status
     incident.status = target
     touch(incident)
-    record(incident, actor, "dispute", from_status, f"纠纷 {dispute.number}：{dispute_status_name}")
+    record(incident, actor, "dispute", from_status,
+           f"纠纷 {dispute.number}：{DISPUTE_STATUS_NAMES[dispute.status]}")
 
 
 def _by_client_id(user, client_id):

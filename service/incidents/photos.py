@@ -5,8 +5,9 @@ from sqlalchemy import func, select
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.extensions import db
 from service.incidents import queries
-from service.incidents.actions import check_version, leads_area_of, record, touch
+from service.incidents.actions import check_version, may, record, touch
 from service.incidents.photo_files import PhotoStore, clean_photo
+from service.incidents.workflow import HANDLER, SUPERVISOR
 from service.models import IncidentPhoto
 
 MAX_PHOTOS = 9
@@ -17,11 +18,10 @@ def store() -> PhotoStore:
 
 
 def may_add_photos(user, scope, incident) -> bool:
-    """Those who work on the incident: its reporter and assignee, the workers of its grid and
-    area, centre staff. A mediator or an admin sees it but adds nothing to it."""
-    return (user.id in (incident.reporter_id, incident.assignee_id)
-            or incident.grid_id in scope.grid_ids or leads_area_of(user, incident)
-            or "center_staff" in user.role_names)
+    """Those who work on the incident: whoever may act on it, its reporter and the workers of
+    its grid. A mediator or an admin sees it but adds nothing to it."""
+    return (user.id == incident.reporter_id or incident.grid_id in scope.grid_ids
+            or may(user, incident, HANDLER) or may(user, incident, SUPERVISOR))
 
 
 def add_photo(user, scope, incident_id, raw: bytes, if_match=None):

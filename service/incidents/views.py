@@ -94,8 +94,9 @@ def incident(incident_id):
     """事件详情（含照片列表）；支持 ETag / If-None-Match"""
     row = queries.get_visible(current_user, caller_scope(), incident_id)
     # If-None-Match compares weakly (RFC 9110): W/"…" as sent back by a proxy matches too.
-    if request.if_none_match.contains_weak(actions.etag_value(row)):
-        return "", 304, {"ETag": f'"{actions.etag_value(row)}"'}
+    etag = actions.etag_value(row)
+    if request.if_none_match.contains_weak(etag):
+        return "", 304, {"ETag": f'"{etag}"'}
     return with_etag(dump_incident, incident_item(row, queries.photos_of(row.id)), row)
 
 
