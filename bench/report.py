@@ -160,10 +160,10 @@ def parse_config(text):
     """'sync:3' → (3 workers, 1 thread); 'gthread:2x4' → (2 workers, 4 threads)."""
     kind, _, size = text.partition(":")
     if kind == "sync":
-        return {"name": text, "workers": int(size), "threads": 1}
+        return {"name": text, "kind": kind, "workers": int(size), "threads": 1}
     if kind == "gthread":
         workers, threads = size.split("x")
-        return {"name": text, "workers": int(workers), "threads": int(threads)}
+        return {"name": text, "kind": kind, "workers": int(workers), "threads": int(threads)}
     raise argparse.ArgumentTypeError(f"bad config {text!r}: sync:N or gthread:NxT")
 
 
@@ -261,7 +261,8 @@ def run_config(config, args, database_url, load, workdir):
     for name, (app, path, table) in APPS.items():
         env = server_env(database_url, PHOTO_DIR=str(Path(workdir) / "photos"),
                          BENCH_BARE_DSN=plain_url)
-        extra = ["--worker-class", "gthread"] if config["threads"] > 1 else []
+        # gthread also keeps connections alive (a sync worker closes each one after its answer)
+        extra = ["--worker-class", "gthread"] if config["kind"] == "gthread" else []
         log_name = f"{name.replace(' ', '_')}-{config['name'].replace(':', '_')}.log"
         with Gunicorn(env, app, workers=config["workers"], threads=config["threads"],
                       log_path=Path(workdir) / log_name, extra_args=extra) as server:
@@ -345,7 +346,7 @@ def main(argv=None):
         bad = lambda result: sum(n for s, n in result["statuses"].items() if not s.startswith("2")) \
             + sum(result["errors"].values())
         rows.append([
-            run["config"]["name"] + (" (threads)" if run["config"]["threads"] > 1 else ""),
+            run["config"]["name"],
             fmt(service["rps"]), fmt(service["p50_ms"]), fmt(service["p99_ms"]),
             fmt(bare["rps"]), fmt(bare["p50_ms"]), fmt(bare["p99_ms"]),
             f"{run['ratio']:.1%}", "yes" if run["ratio"] >= 0.5 else "**no**",
