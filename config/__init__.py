@@ -46,6 +46,20 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or self.default_database_url()
         self.PHOTO_DIR = env.get("PHOTO_DIR") or str(INSTANCE_DIR / "photos")
         self.PERSONAL_DATA_KEY = env.get("PERSONAL_DATA_KEY") or self.SECRET_KEY
+        self.PROXIES_IN_FRONT = self.proxies_in_front(env.get("PROXIES_IN_FRONT", "0"))
+
+    @staticmethod
+    def proxies_in_front(text):
+        """How many reverse proxies (nginx: 1) add to X-Forwarded-For before the service: the
+        caller's address (login throttling) is the one the outermost of them saw. 0 trusts
+        no such header — a client could name any address in it."""
+        try:
+            count = int(text)
+        except ValueError:
+            count = -1
+        if not 0 <= count <= 5:
+            raise ConfigError(f"PROXIES_IN_FRONT 应为 0–5 的整数，而不是 {text!r}")
+        return count
 
     def default_database_url(self):
         return f"sqlite:///{INSTANCE_DIR / 'songyuan.sqlite'}"

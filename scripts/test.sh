@@ -6,6 +6,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT_DIR"
 
+# tests/test_proxy.py runs deploy/nginx/songyuan.conf on a real nginx.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || apt_install_missing nginx ||
+    warn "没有 nginx：反向代理测试跳过（CI=true 时失败）"
+
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
     say "PostGIS: $TEST_DATABASE_URL"
 else

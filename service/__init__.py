@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSTANCE_DIR, load_config
 from geo.engine import engine_options, install_hooks, read_only_transaction
@@ -23,6 +24,9 @@ def create_app(config_name=None, overrides=None):
         **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
     }
     app.json.ensure_ascii = False
+    if app.config["PROXIES_IN_FRONT"]:
+        proxies = app.config["PROXIES_IN_FRONT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     db.init_app(app)
     with app.app_context():

@@ -1,4 +1,6 @@
 """Command-line entry points (``flask --app service <command>``)."""
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask_migrate import upgrade
@@ -10,6 +12,7 @@ from service.extensions import db
 def register_commands(app):
     app.cli.add_command(demo_group)
     app.cli.add_command(setup_command)
+    app.cli.add_command(proxy_pages_command)
     from service.geography.boundary_commands import boundaries_group
     app.cli.add_command(boundaries_group)
     from service.disputes.commands import disputes_group, notifications_group
@@ -71,3 +74,14 @@ def setup_command(no_demo, no_replay):
         click.echo(f"已载入示例镇：{town.name}（{town.code}）")
         if not no_replay:
             _replay()
+
+
+@click.command("proxy-pages", help="写出反向代理自己回答时用的 problem+json 页面（413、5xx，中英文）")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def proxy_pages_command(directory):
+    from service.errors import proxy_pages
+    for name, body in proxy_pages().items():
+        path = directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body + "\n", encoding="utf-8")
+    click.echo(f"已写入 {len(proxy_pages())} 个页面：{directory}")

@@ -121,6 +121,12 @@ class DatabaseUnavailable(ServiceError):
     title_zh, title_en = "数据库暂时无法访问", "Database unavailable"
 
 
+class ServiceUnavailable(ServiceError):
+    """Sent by the reverse proxy when no worker answers (restarting, overloaded, timed out)."""
+    status, code = 503, "service_unavailable"
+    title_zh, title_en = "服务暂时无法访问，请稍后重试", "Service unavailable; try again later"
+
+
 # werkzeug's HTTP errors, by status, mapped onto ours so that routing-level failures
 # (unknown path, wrong method, oversize body …) render exactly like domain errors.
 _BY_STATUS = {
@@ -139,8 +145,7 @@ def wants_english():
     return best == "en"
 
 
-def problem_response(error: ServiceError, headers=None) -> Response:
-    english = wants_english()
+def problem_body(error: ServiceError, english=False) -> dict:
     body = {
         "type": f"https://songyuan.example/problems/{error.code}",
         "title": error.title_en if english else error.title_zh,
@@ -151,11 +156,36 @@ def problem_response(error: ServiceError, headers=None) -> Response:
     if error.errors:
         from service.schema_base import translate_messages
         body["errors"] = translate_messages(error.errors) if english else error.errors
-    response = Response(json.dumps(body, ensure_ascii=False), status=error.status,
-                        mimetype=PROBLEM_JSON)
+    return body
+
+
+def problem_response(error: ServiceError, headers=None) -> Response:
+    response = Response(json.dumps(problem_body(error, wants_english()), ensure_ascii=False),
+                        status=error.status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+# What the reverse proxy answers itself (deploy/nginx/songyuan.conf): a body over its own limit,
+# and no worker answering. Written out as static files by ``flask proxy-pages``.
+PROXY_ERRORS = {
+    413: lambda: PayloadTooLarge("请求体过大：照片不能超过 10 MB", "The request body is too large; "
+                                 "a photo must not exceed 10 MB"),
+    500: ServiceError,
+    502: lambda: ServiceUnavailable(status=502),
+    503: ServiceUnavailable,
+    504: lambda: ServiceUnavailable("服务响应超时，请稍后重试", "The service timed out; try again later",
+                                    status=504),
+}
+
+
+def proxy_pages() -> dict:
+    """``{"zh/413.json": body, "en/413.json": body, …}``: the proxy's own answers, in the
+    service's problem+json shape, per language."""
+    return {f"{language}/{status}.json": json.dumps(problem_body(make(), language == "en"),
+                                                    ensure_ascii=False)
+            for status, make in PROXY_ERRORS.items() for language in ("zh", "en")}
 
 
 def from_http_exception(exc: HTTPException) -> ServiceError:

@@ -7,8 +7,9 @@ from flask_jwt_extended import create_access_token
 from sqlalchemy import select
 
 from service.extensions import db
-from service.models import Committee, IssuedToken, User, WorkerAssignment
+from service.models import Committee, IssuedToken, LoginFailure, User, WorkerAssignment
 from service.models.types import utcnow
+from tests.conftest import make_app
 
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
@@ -131,6 +132,34 @@ def test_repeated_failures_throttle_that_username_from_that_address(client, app)
     # another username from the same address, and the same username elsewhere, still sign in
     assert login("l2-01", "songyuan-demo").status_code == 200
     assert login("l3-441403116201", "songyuan-demo", {"REMOTE_ADDR": "10.9.9.9"}).status_code == 200
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_the_throttled_address_is_the_one_the_trusted_proxy_saw(database_url, tmp_path, proxies):
+    """Behind nginx (PROXIES_IN_FRONT=1) every request comes from 127.0.0.1: the caller is the
+    address nginx appended to X-Forwarded-For, so one phone's failures do not lock the account
+    on every other phone. Whatever the setting, an invented X-Forwarded-For does not dodge it."""
+    app = make_app(database_url, tmp_path, PROXIES_IN_FRONT=proxies)
+    client = app.test_client()
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+
+    def login(password, forwarded):
+        return client.post(LOGIN, json={"username": "l2-05", "password": password},
+                           environ_base=proxy, headers={"X-Forwarded-For": forwarded})
+
+    # a phone at 10.0.0.7 fails, inventing a new first address each time
+    for attempt in range(app.config["LOGIN_FAILURE_LIMIT"]):
+        assert login("wrong", f"192.0.2.{attempt}, 10.0.0.7").status_code == 401
+    assert login("songyuan-demo", "198.51.100.1, 10.0.0.7").status_code == 429
+    # another phone, at 10.0.0.8: behind a trusted proxy it still signs in
+    other_phone = login("songyuan-demo", "10.0.0.8")
+    assert other_phone.status_code == (200 if proxies else 429)
+    with app.app_context():
+        addresses = set(db.session.scalars(select(LoginFailure.address)
+                                           .where(LoginFailure.username == "l2-05")))
+        db.session.remove()
+        db.engine.dispose()
+    assert addresses == ({"10.0.0.7"} if proxies else {"127.0.0.1"})
 
 
 def test_failures_below_the_limit_do_not_throttle_and_success_resets(client, app):

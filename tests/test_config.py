@@ -57,6 +57,17 @@ def test_config_is_read_from_the_environment_when_created(monkeypatch, tmp_path)
     assert load_config("testing").SQLALCHEMY_DATABASE_URI == "sqlite:///:memory:"
 
 
+@pytest.mark.parametrize("value", ["one", "-1", "6", ""])
+def test_proxies_in_front_must_be_a_small_count(value):
+    with pytest.raises(ConfigError, match="PROXIES_IN_FRONT"):
+        load_config("testing", {"PROXIES_IN_FRONT": value})
+
+
+def test_proxies_in_front_defaults_to_trusting_no_forwarded_header():
+    assert load_config("testing", {}).PROXIES_IN_FRONT == 0
+    assert load_config("testing", {"PROXIES_IN_FRONT": "1"}).PROXIES_IN_FRONT == 1
+
+
 def test_app_env_chooses_the_config(monkeypatch):
     monkeypatch.setenv("APP_ENV", "testing")
     assert load_config().TESTING is True

@@ -5,6 +5,10 @@ JSON (form data, text/plain, …) answers 415 ``unsupported_media_type`` — the
 malformed and no field is missing, the server just does not take that media type (RFC 9110
 §15.5.16). A request with no body at all is a validation failure (422, fields required).
 """
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from tests.problems import assert_problem, has_chinese
@@ -121,3 +125,23 @@ def test_every_error_has_the_problem_shape(client, app):
         assert_problem(response, status, code)
         if status == 401:
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_proxys_own_pages_are_problems_for_every_status_the_site_sends_them_for(app, tmp_path):
+    """``flask proxy-pages`` writes one page per status and language; deploy/nginx/songyuan.conf
+    sends exactly those statuses to them."""
+    written = app.test_cli_runner().invoke(args=["proxy-pages", str(tmp_path)])
+    assert written.exit_code == 0, written.output
+    site = (Path(__file__).resolve().parent.parent / "deploy/nginx/songyuan.conf").read_text()
+    routed = {int(status) for status in re.findall(r"error_page (\d+) /proxy-pages/\1;", site)}
+    for language, chinese in (("zh", True), ("en", False)):
+        pages = {int(path.stem): json.loads(path.read_text(encoding="utf-8"))
+                 for path in (tmp_path / language).glob("*.json")}
+        assert set(pages) == routed == {413, 500, 502, 503, 504}
+        for status, body in pages.items():
+            assert body["status"] == status
+            assert set(body) == {"type", "title", "status", "detail", "code"}
+            assert body["type"].endswith(body["code"])
+            assert has_chinese(body["title"] + body["detail"]) is chinese
+        assert pages[413]["code"] == "payload_too_large"
+        assert {pages[status]["code"] for status in (502, 503, 504)} == {"service_unavailable"}
