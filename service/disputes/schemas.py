@@ -167,6 +167,7 @@ class DisputeEventSchema(ma.Schema):
     id = fields.Integer()
     sequence = fields.Integer()
     action = fields.String()
+    action_name = fields.String(metadata={"description": "动作的中文名称，如“受理”“督办”"})
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     note = fields.String(allow_none=True)

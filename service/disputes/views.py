@@ -11,6 +11,7 @@ from service.disputes.schemas import (AssignSchema, DisputeEventPageSchema, Disp
                                       DisputeQuerySchema, DisputeSchema, FollowUpSchema,
                                       IntakeSchema, NoteSchema, ReasonSchema, ResolveSchema,
                                       SessionSchema)
+from service.disputes.workflow import RECORD_ACTION_NAMES
 from service.extensions import db
 from service.models import DisputeEvent
 from service.pagination import keyset_page
@@ -70,6 +71,7 @@ def events(args, dispute_id):
         db.session, select(DisputeEvent).where(DisputeEvent.dispute_id == dispute_id),
         [DisputeEvent.sequence], [int], args["limit"], args["cursor"])
     return {"items": [{"id": e.id, "sequence": e.sequence, "action": e.action,
+                       "action_name": RECORD_ACTION_NAMES[e.action],
                        "from_status": e.from_status, "to_status": e.to_status, "note": e.note,
                        "actor": e.actor and {"id": e.actor.id, "name": e.actor.name},
                        "created_at": e.created_at, "hash": e.hash} for e in rows],

@@ -123,6 +123,7 @@ class ActionSchema(ma.Schema):
 class EventSchema(ma.Schema):
     id = fields.Integer()
     action = fields.String()
+    action_name = fields.String(metadata={"description": "动作的中文名称，如“派遣”“纠纷进展”"})
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     note = fields.String(allow_none=True)

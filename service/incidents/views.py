@@ -12,7 +12,7 @@ from service.incidents.schemas import (ActionSchema, EventPageSchema, IncidentPa
                                        IncidentQuerySchema, IncidentSchema, NearbyPageSchema,
                                        NearbyQuerySchema, PhotoSchema, PhotoUploadSchema,
                                        ReportAnswerSchema, ReportSchema)
-from service.incidents.workflow import ACTIONS
+from service.incidents.workflow import ACTIONS, RECORD_ACTION_NAMES
 from service.schema_base import PageQuerySchema
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1", description="事件上报与处置")
@@ -108,7 +108,8 @@ def events(args, incident_id):
     """案卷记录：每一步谁、何时、做了什么，从早到晚"""
     queries.get_visible(current_user, caller_scope(), incident_id)
     rows, next_cursor = queries.events_page(incident_id, args["limit"], args["cursor"])
-    return {"items": [{"id": e.id, "action": e.action, "from_status": e.from_status,
+    return {"items": [{"id": e.id, "action": e.action,
+                       "action_name": RECORD_ACTION_NAMES[e.action], "from_status": e.from_status,
                        "to_status": e.to_status, "note": e.note, "actor": person(e.actor),
                        "assignee": person(e.assignee), "created_at": e.created_at}
                       for e in rows],

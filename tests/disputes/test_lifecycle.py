@@ -132,6 +132,9 @@ def test_a_dispute_from_field_report_to_follow_up(client, auth):
     assert response.status_code == 200
     items = response.get_json()["items"]
     assert [(e["action"], e["from_status"], e["to_status"]) for e in items] == expected
+    assert [e["action_name"] for e in items] == [
+        "登记", "受理", "指派调解员", "记录调解", "记录调解", "办结调解", "上报镇调委会", "受理",
+        "指派调解员", "办结调解", "结案", "回访"]
     assert [e["sequence"] for e in items] == list(range(1, len(expected) + 1))
     assert [e["actor"]["id"] for e in items] == [user_id(auth, name) for name in actors]
     assert items[5]["note"] == "双方分歧过大"

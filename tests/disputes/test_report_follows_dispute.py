@@ -53,6 +53,9 @@ def test_the_report_is_taken_up_and_finished_with_its_dispute(client, auth):
         ("report", None, "reported"), ("dispute", "reported", "accepted"),
         ("dispute", "accepted", "closed")]
     assert entries[1].note.startswith(f"纠纷 {dispute['number']}")
+    listed = client.get(f"{API}/incidents/{reported_incident['id']}/events",
+                        headers=auth.headers(L3_A)).get_json()["items"]
+    assert [e["action_name"] for e in listed] == ["上报", "纠纷进展", "纠纷进展"]
 
 
 def test_a_declined_dispute_leaves_its_report_rejected(client, auth):

@@ -75,6 +75,7 @@ def test_an_overdue_dispute_climbs_the_chain_once_per_window(client, auth, app):
     assert shown["supervision_level"] == 3 and shown["overdue"] is True
     record = client.get(f"{API}/disputes/{dispute_id}/events", headers=auth.headers(L3_A))
     assert record.get_json()["items"][-1]["action"] == "supervise"
+    assert record.get_json()["items"][-1]["action_name"] == "督办"
     assert record.get_json()["items"][-1]["actor"] is None
 
     # Within the supervision window nothing more happens.

@@ -362,6 +362,7 @@ def test_every_change_appends_one_event(client, auth, incident):
     assert [e["assignee"] and e["assignee"]["id"] for e in listed["items"]] == [
         None, None, user_id(auth, L4_A1), user_id(auth, L3_A), user_id(auth, L3_A)]
     assert all(e["assignee"] is None or e["assignee"]["name"] for e in listed["items"])
+    assert [e["action_name"] for e in listed["items"]] == ["上报", "受理", "派遣", "派遣", "处置"]
 
 
 def test_events_page_oldest_first_with_cursors(client, auth, incident):
