@@ -19,7 +19,8 @@ from service.extensions import db
 from service.geography.queries import WITH_VILLAGE
 from service.incidents import queries
 from service.versions import check_if_match
-from service.incidents.workflow import ACTION_NAMES, HANDLER, STATUS_NAMES, transition_for
+from service.incidents.workflow import (ACTION_NAMES, HANDLER, RECORD_ACTION_NAMES,
+                                       STATUS_NAMES, transition_for)
 from service.models import Grid, Incident, IncidentEvent, User
 from service.models.incidents import OPEN_STATUSES
 from service.models.types import utcnow
@@ -51,6 +52,8 @@ _APPEND_EVENT = insert(IncidentEvent.__table__)  # a table INSERT: no ORM bulk-i
 def record(incident, actor, action, from_status, note=None):
     """Append the change to the case record (written at once; entries are never loaded back),
     with the assignee after it: a dispatch says to whom."""
+    if action not in RECORD_ACTION_NAMES:
+        raise ValueError(f"case-record action without a name: {action!r}")
     assignee = incident.assignee  # set already, perhaps not flushed: not assignee_id
     db.session.execute(_APPEND_EVENT, dict(
         incident_id=incident.id, actor_id=actor.id, action=action, from_status=from_status,

@@ -7,6 +7,7 @@ from sqlalchemy.exc import DBAPIError
 from service.case_record import CaseRecordIsAppendOnly
 from service.disputes import record
 from service.extensions import db
+from service.models import Dispute
 from tests.disputes.conftest import (MED_A2, acted, cli, cli_text, drive, drop_append_only_guard,
                                      event_rows, execute, intaken, reported, session_body)
 
@@ -125,3 +126,13 @@ def test_neither_replace_nor_truncate_gets_round_the_guard(client, auth, table):
     db.session.rollback()
     db.session.remove()
     assert rows() == before
+
+
+def test_an_action_without_a_name_is_not_recorded(client, auth, app):
+    """Every entry a phone lists has a Chinese name: an unnamed action fails where it is written."""
+    _, dispute = reported(client, auth)
+    row = db.session.get(Dispute, dispute["id"])
+    with pytest.raises(ValueError, match="without a name"):
+        record.append(db.session, row, None, "reopen", row.status)
+    db.session.rollback()
+    assert len(event_rows(dispute["id"])) == 1

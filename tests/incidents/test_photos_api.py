@@ -64,6 +64,8 @@ def test_a_phone_jpeg_is_stored_without_exif_and_served_back(app, client, auth, 
     assert detail["version"] == before["version"] + 1
     last = event_rows(iid)[-1]
     assert (last.action, last.from_status, last.to_status) == ("photo", "reported", "reported")
+    listed = client.get(f"{API}/incidents/{iid}/events", headers=auth.headers(L4_A1)).get_json()
+    assert listed["items"][-1]["action_name"] == "添加照片"
 
 
 def test_a_png_is_accepted(client, auth, incident):

@@ -5,7 +5,8 @@ from sqlalchemy.exc import DBAPIError
 
 from service.case_record import CaseRecordIsAppendOnly
 from service.extensions import db
-from service.models import IncidentEvent
+from service.incidents.actions import record
+from service.models import Incident, IncidentEvent, User
 from tests.incidents.conftest import (API, GRID_A1, GRID_A2, GRID_B1, VILLAGE_A, VILLAGE_B, act,
                                       acted, assert_problem, drive, event_rows, l2_of, reported,
                                       snapshot, user_id)
@@ -379,6 +380,17 @@ def test_events_page_oldest_first_with_cursors(client, auth, incident):
         if cursor is None:
             break
     assert seen == ["report", "accept", "dispatch", "handle", "verify"]
+
+
+def test_an_action_without_a_name_is_not_recorded(app, auth, incident):
+    """Every entry a phone lists has a Chinese name: an action added without one fails where
+    it is written, not later where it is read."""
+    row = db.session.get(Incident, incident["id"])
+    actor = db.session.get(User, row.reporter_id)
+    with pytest.raises(ValueError, match="without a name"):
+        record(row, actor, "reopen", row.status)
+    db.session.rollback()
+    assert len(event_rows(incident["id"])) == 1
 
 
 def test_an_event_cannot_be_updated_or_deleted_through_the_orm(client, auth, incident):
