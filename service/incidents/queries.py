@@ -48,16 +48,27 @@ def list_page(user, scope, filters, limit, cursor):
 
 
 def sync_page(user, scope, filters, limit, cursor):
-    """What changed after ``filters["updated_after"]``, in commit order: (rows, next_cursor,
-    sync_cursor). ``sync_cursor`` is the position after the last change seen, for the next
-    sync; a cursor continues by change number alone, so a clock never decides what is sent."""
+    """What changed after ``filters["updated_after"]``, in commit order: (rows, removed_ids,
+    next_cursor, sync_cursor). ``sync_cursor`` is the position after the last change seen, for
+    the next sync; a cursor continues by change number alone, so a clock never decides what is
+    sent.
+
+    The status filter is applied to the changes walked, not in the walk: a change that left
+    the status (a 待受理 report accepted since the phone's copy) is named in ``removed_ids``
+    instead of being skipped, so the phone drops its copy. The other filters — category,
+    channel, village, grid — never change over an incident's life and stay in the query."""
     since = filters["updated_after"]
-    stmt = _filtered(visible_incidents(user, scope), filters).where(_changed_after(since))
+    stmt = _filtered(visible_incidents(user, scope), {**filters, "status": None}) \
+        .where(_changed_after(since))
     if not cursor:
         stmt = stmt.where(Incident.change_seq > _change_seq_before(since - CLOCK_SLACK))
     rows, next_cursor = keyset_page(db.session, stmt, [Incident.change_seq], [int], limit, cursor)
     sync_cursor = encode_cursor([rows[-1].change_seq]) if rows else cursor
-    return rows, next_cursor, sync_cursor
+    status = filters.get("status")
+    if status is None:
+        return rows, [], next_cursor, sync_cursor
+    return ([row for row in rows if row.status == status],
+            [row.id for row in rows if row.status != status], next_cursor, sync_cursor)
 
 
 def _changed_after(since):

@@ -196,6 +196,51 @@ def test_sync_cursor_continues_across_pages_and_is_absent_from_plain_lists(clien
     assert "sync_cursor" not in _page(client, auth)
 
 
+def test_a_status_filtered_sync_names_what_left_the_filter(client, auth):
+    """A phone syncing its 待受理 list (status=reported) holds copies of reports that have
+    since been accepted or rejected: the sync names those in ``removed``, in the same walk by
+    change number, so the phone drops them. Lists without updated_after carry no ``removed``."""
+    since = _since()
+    pending, taken_up, refused = (reported(client, auth, "center01")["id"] for _ in range(3))
+    first = _page(client, auth, updated_after=since, status="reported")
+    assert [item["id"] for item in first["items"]] == [pending, taken_up, refused]
+    assert first["removed"] == []
+
+    acted(client, auth, "center01", taken_up, "accept")
+    acted(client, auth, "center01", refused, "reject", note="不属于受理范围")
+    fresh = reported(client, auth, "center01")["id"]
+    later = _all_pages(client, auth, updated_after=since, status="reported", limit=1,
+                       cursor=first["sync_cursor"])
+    assert [item["id"] for items in later for item in items] == [fresh]
+    # A sync from the start: the untouched report and the new one whole, the other two by id.
+    again = _page(client, auth, updated_after=since, status="reported")
+    assert [item["id"] for item in again["items"]] == [pending, fresh]
+    assert again["removed"] == [taken_up, refused]
+    # Walked one change a page: each change is sent once, whole or by id.
+    resumed = _page(client, auth, updated_after=since, status="reported", limit=1,
+                    cursor=first["sync_cursor"])
+    assert (resumed["items"], resumed["removed"]) == ([], [taken_up])
+    # The accepted one is sent whole to a phone syncing status=accepted, and named to no other.
+    accepted_sync = _page(client, auth, updated_after=since, status="accepted")
+    assert [item["id"] for item in accepted_sync["items"]] == [taken_up]
+    assert set(accepted_sync["removed"]) == {pending, refused, fresh}
+    assert "removed" not in _page(client, auth, status="reported")
+
+
+def test_removed_never_names_what_the_caller_cannot_see(client, auth):
+    since = _since()
+    mine = reported(client, auth, f"l4-{GRID_A1}", location=geojson(point_in(GRID_A1)))["id"]
+    theirs = reported(client, auth, f"l4-{GRID_B1}", location=geojson(point_in(GRID_B1)))["id"]
+    for incident_id in (mine, theirs):
+        acted(client, auth, "center01", incident_id, "accept")
+    synced = _page(client, auth, f"l4-{GRID_A1}", updated_after=since, status="reported")
+    assert (synced["items"], synced["removed"]) == ([], [mine])
+    # The other filters never change over an incident's life: they stay in the query.
+    other_grid = _page(client, auth, updated_after=since, status="reported",
+                       grid_id=grid(GRID_B1).id)
+    assert (other_grid["items"], other_grid["removed"]) == ([], [theirs])
+
+
 def test_changes_are_stamped_in_the_order_of_their_change_numbers(client, auth):
     since = _since()
     made = [reported(client, auth, "center01")["id"] for _ in range(3)]
