@@ -80,8 +80,9 @@ def setup_command(no_demo, no_replay):
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def proxy_pages_command(directory):
     from service.errors import proxy_pages
-    for name, body in proxy_pages().items():
+    pages = proxy_pages()
+    for name, body in pages.items():
         path = directory / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(body + "\n", encoding="utf-8")
-    click.echo(f"已写入 {len(proxy_pages())} 个页面：{directory}")
+    click.echo(f"已写入 {len(pages)} 个页面：{directory}")

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,16 @@ from sqlalchemy import select
 from service.extensions import db
 from service.incidents.photo_files import MAX_PHOTO_BYTES
 from service.models import LoginFailure
+from tests.problems import has_chinese
 from tests.servers import PASSWORD, ROOT, Server, free_port
 from tests.town import GRID_A1, PROBLEM_JSON
 
 SITE = ROOT / "deploy" / "nginx" / "songyuan.conf"
 # What the test puts in place of the site's production addresses and paths.
 UPSTREAM, LISTEN, PAGES = "server 127.0.0.1:5000;", "listen 80;", "/var/lib/songyuan/proxy-pages/"
+
+# Accept-Language → what the problem's title and detail must be written in.
+LANGUAGES = (("zh", has_chinese), ("en", lambda text: not has_chinese(text)))
 
 MAIN_CONF = """\
 {user}
@@ -69,10 +74,16 @@ def site_for(gunicorn_port, nginx_port, pages):
             .replace(PAGES, f"{pages}/"))
 
 
+@dataclass
+class Front:
+    port: int  # nginx's
+    base: str  # the API through nginx
+    gunicorn: Server
+
+
 @pytest.fixture
 def front(app, database_url, tmp_path):
-    """(nginx base URL, gunicorn) — gunicorn with ONE sync worker, so that anything holding
-    that worker shows."""
+    """nginx before a gunicorn with ONE sync worker, so that anything holding that worker shows."""
     binary = nginx_binary()
     pages = tmp_path / "proxy-pages"
     written = app.test_cli_runner().invoke(args=["proxy-pages", str(pages)])
@@ -88,7 +99,7 @@ def front(app, database_url, tmp_path):
         gunicorn.wait_until_healthy()
         base = f"http://127.0.0.1:{port}/api/v1"
         _wait_for(f"{base}/health", nginx, tmp_path / "error.log")
-        yield base, gunicorn
+        yield Front(port, base, gunicorn)
     finally:
         nginx.terminate()
         nginx.wait(timeout=10)
@@ -124,10 +135,6 @@ def assert_problem_answer(response, status, code, language_check=lambda text: Tr
     assert language_check(body["title"] + body["detail"]), body
 
 
-def is_chinese(text):
-    return any("\u4e00" <= char <= "\u9fff" for char in text)
-
-
 def slow_request(port, path, declared_length):
     """A request whose body is declared but only begun, as from a phone losing its signal."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -145,8 +152,7 @@ def noise_png(width, height):
 
 @pytest.mark.slow
 def test_a_slow_upload_holds_nginx_not_the_only_worker(front):
-    base, gunicorn = front
-    port = int(base.split(":")[2].split("/")[0])
+    base, port = front.base, front.port
     slow = slow_request(port, "/api/v1/auth/login", 100_000)
     try:
         started = time.monotonic()
@@ -160,7 +166,7 @@ def test_a_slow_upload_holds_nginx_not_the_only_worker(front):
 def test_without_the_front_a_slow_upload_holds_the_worker(front):
     """Why the front is there: straight to gunicorn, the same slow request holds its one
     sync worker and nothing else is answered."""
-    _, gunicorn = front
+    gunicorn = front.gunicorn
     slow = slow_request(gunicorn.port, "/api/v1/auth/login", 100_000)
     try:
         time.sleep(0.5)  # the worker has taken the slow request and waits for its body
@@ -172,7 +178,7 @@ def test_without_the_front_a_slow_upload_holds_the_worker(front):
 
 @pytest.mark.slow
 def test_reports_and_a_ten_megabyte_photo_pass_and_pages_travel_compressed(front):
-    base, _ = front
+    base = front.base
     headers = sign_in(base, f"l4-{GRID_A1}")
     grid_id = requests.get(f"{base}/me", headers=headers, timeout=10).json()["scope"]["grid_ids"][0]
     report = requests.post(f"{base}/incidents", headers=headers, timeout=10, json={
@@ -202,7 +208,7 @@ def test_reports_and_a_ten_megabyte_photo_pass_and_pages_travel_compressed(front
 
 @pytest.mark.slow
 def test_the_service_sees_the_address_nginx_saw_not_one_the_client_names(front):
-    base, _ = front
+    base = front.base
     failed = requests.post(f"{base}/auth/login", json={"username": "l2-06", "password": "wrong"},
                            headers={"X-Forwarded-For": "203.0.113.9"}, timeout=10)
     assert failed.status_code == 401
@@ -213,10 +219,9 @@ def test_the_service_sees_the_address_nginx_saw_not_one_the_client_names(front):
 
 @pytest.mark.slow
 def test_what_nginx_answers_itself_is_problem_json(front):
-    base, gunicorn = front
-    port = int(base.split(":")[2].split("/")[0])
+    base, port, gunicorn = front.base, front.port, front.gunicorn
     # Over nginx's limit: refused on the declared length, before any of the body is sent.
-    for language, check in (("zh", is_chinese), ("en", lambda text: not is_chinese(text))):
+    for language, check in LANGUAGES:
         sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         with sock:
             sock.sendall((f"POST /api/v1/incidents/1/photos HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -227,7 +232,7 @@ def test_what_nginx_answers_itself_is_problem_json(front):
         assert_problem_answer(answer, 413, "payload_too_large", check)
 
     gunicorn.stop()
-    for language, check in (("zh", is_chinese), ("en", lambda text: not is_chinese(text))):
+    for language, check in LANGUAGES:
         down = requests.get(f"{base}/health", headers={"Accept-Language": language}, timeout=10)
         assert_problem_answer(down, 502, "service_unavailable", check)
 

@@ -137,13 +137,14 @@ class PhotoUploadSchema(ma.Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-IncidentPageSchema = page_of(IncidentSchema, "IncidentPage", sync_cursor=fields.String(
-    allow_none=True, metadata={"description": (
-        "仅在带 updated_after 时返回：本页最后一条变更之后的位置。下次增量同步带上 "
-        "cursor=sync_cursor（与 updated_after 一起），从这里继续，不漏也不重；"
-        "没有新变更时原样返回请求中的位置")}), removed=fields.List(fields.Integer(), metadata={
-    "description": (
-        "仅在带 updated_after 时返回：这一段变更中已不在所筛选状态（status）的事件 id，"
-        "例如同步“待受理”时已被受理或不予受理的；手机上有其副本的应删去。不带 status 时为空")}))
+SYNC_CURSOR = fields.String(allow_none=True, metadata={"description": (
+    "仅在带 updated_after 时返回：本页最后一条变更之后的位置。下次增量同步带上 "
+    "cursor=sync_cursor（与 updated_after 一起），从这里继续，不漏也不重；"
+    "没有新变更时原样返回请求中的位置")})
+REMOVED = fields.List(fields.Integer(), metadata={"description": (
+    "仅在带 updated_after 时返回：这一段变更中已不在所筛选状态（status）的事件 id，"
+    "例如同步“待受理”时已被受理或不予受理的；手机上有其副本的应删去。不带 status 时为空")})
+IncidentPageSchema = page_of(IncidentSchema, "IncidentPage", sync_cursor=SYNC_CURSOR,
+                             removed=REMOVED)
 NearbyPageSchema = page_of(DuplicateSchema, "NearbyPage")
 EventPageSchema = page_of(EventSchema, "EventPage")
