@@ -10,7 +10,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from service.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from service.incidents.photo_files import (
-    MAX_PHOTO_BYTES, CleanPhoto, PhotoStore, clean_photo,
+    MAX_PHOTO_BYTES, SIZES, CleanPhoto, PhotoStore, clean_photo, resized,
 )
 from tests.images import blank_png
 
@@ -248,3 +248,43 @@ def test_store_refuses_keys_that_are_not_photo_keys(tmp_path, key):
         store.open(key)
     with pytest.raises(ValueError):
         store.exists(key)
+    with pytest.raises(ValueError):
+        store.write(key, b"data")
+
+
+# --- smaller copies ---------------------------------------------------------------
+
+@pytest.mark.parametrize("format, content_type", [("JPEG", "image/jpeg"), ("PNG", "image/png")])
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_a_smaller_copy_fits_its_size_keeps_the_shape_and_the_format(format, content_type, size):
+    photo = clean_photo(encode(two_colour_image(3000, 1500), format))
+    copy = resized(photo.data, photo.content_type, size)
+    with Image.open(io.BytesIO(copy)) as image:
+        assert image.format == format
+        assert image.size == (SIZES[size], SIZES[size] // 2)
+        left, right = image.convert("RGB").getpixel((5, 5)), image.convert("RGB").getpixel(
+            (image.width - 5, 5))
+        assert left[0] > 200 > left[2] and right[2] > 200 > right[0]  # not turned round
+        assert not image.getexif()
+    assert len(copy) < len(photo.data)
+    assert resized(photo.data, photo.content_type, size) == copy  # the same bytes every time
+
+
+def test_a_photo_already_small_is_not_enlarged():
+    photo = clean_photo(encode(two_colour_image(200, 100), "JPEG"))
+    with Image.open(io.BytesIO(resized(photo.data, photo.content_type, "thumb"))) as image:
+        assert image.size == (200, 100)
+
+
+def test_a_copy_is_filed_beside_its_photo(tmp_path):
+    store = PhotoStore(tmp_path)
+    photo = clean_photo(phone_jpeg())
+    key = store.save(photo)
+    thumb = store.sized_key(key, "thumb")
+    assert thumb == key.removesuffix(".jpg") + "-thumb.jpg"
+    assert not store.exists(thumb)
+    store.write(thumb, b"first")
+    store.write(thumb, b"second")  # a key names its content: what is there stays
+    with store.open(thumb) as stored:
+        assert stored.read() == b"first"
+    assert stored_files(tmp_path) == sorted([tmp_path / key, tmp_path / thumb])

@@ -85,14 +85,33 @@ def clean_photo(raw: bytes) -> CleanPhoto:
                       content_type=content_type, width=upright.width, height=upright.height)
 
 
+# Smaller copies for phones on a weak signal, by name: the longest side in pixels.
+SIZES = {"thumb": 320, "preview": 1280}
+
+
+def resized(data: bytes, content_type: str, size: str) -> bytes:
+    """A copy of a cleaned photo's ``data`` whose longest side is at most ``SIZES[size]``
+    (never enlarged), in the photo's own format. The same input always gives the same bytes."""
+    longest = SIZES[size]
+    with Image.open(io.BytesIO(data), formats=("JPEG", "PNG")) as image:
+        image.thumbnail((longest, longest))  # decodes a JPEG at a reduced scale first
+        out = io.BytesIO()
+        if content_type == "image/jpeg":
+            image.save(out, "JPEG", quality=JPEG_QUALITY)
+        else:
+            image.save(out, "PNG")
+    return out.getvalue()
+
+
 def _too_many_pixels():
     return ValidationFailed(
         f"图片像素过多（上限 {MAX_PHOTO_PIXELS // 1_000_000} 百万像素）",
         f"The image has too many pixels (limit {MAX_PHOTO_PIXELS // 1_000_000} megapixels)")
 
 
-# ab/cd/<sha256>.<ext>, where ab and cd are the first four hex digits of the sha256.
-_KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})\.(jpg|png)")
+# ab/cd/<sha256>[-<size>].<ext>, where ab and cd are the first four hex digits of the sha256
+# of the photo (a smaller copy is filed beside its photo).
+_KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})(-thumb|-preview)?\.(jpg|png)")
 
 
 class PhotoStore:
@@ -107,15 +126,27 @@ class PhotoStore:
             raise ValueError("CleanPhoto.sha256 does not match its data")
         sha = photo.sha256
         key = f"{sha[:2]}/{sha[2:4]}/{sha}.{EXTENSIONS[photo.content_type]}"
-        path = self.root / key
+        self.write(key, photo.data)
+        return key
+
+    @staticmethod
+    def sized_key(key: str, size: str) -> str:
+        """The key of the ``size`` copy of the photo stored under ``key``."""
+        stem, dot, extension = key.rpartition(".")
+        return f"{stem}-{size}{dot}{extension}"
+
+    def write(self, key: str, data: bytes):
+        """File ``data`` under ``key`` unless something is there already: a key names its
+        content, so what is there is the same."""
+        path = self._path(key)
         if path.exists():
-            return key
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write aside and rename, so that a reader never sees half a file.
         fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
         try:
             with os.fdopen(fd, "wb") as temp_file:
-                temp_file.write(photo.data)
+                temp_file.write(data)
                 temp_file.flush()
                 os.fsync(temp_file.fileno())
             os.chmod(temp_name, 0o644)
@@ -123,7 +154,6 @@ class PhotoStore:
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
             raise
-        return key
 
     def open(self, key: str) -> BinaryIO:
         """The stored file for ``key``, opened for binary reading (FileNotFoundError if absent)."""

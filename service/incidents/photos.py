@@ -6,7 +6,7 @@ from service.errors import Forbidden, NotFound, ValidationFailed
 from service.extensions import db
 from service.incidents import queries
 from service.incidents.actions import check_version, may, record, touch
-from service.incidents.photo_files import PhotoStore, clean_photo
+from service.incidents.photo_files import PhotoStore, clean_photo, resized
 from service.incidents.workflow import HANDLER, SUPERVISOR
 from service.models import IncidentPhoto
 
@@ -52,13 +52,22 @@ def add_photo(user, scope, incident_id, raw: bytes, if_match=None):
     return row, True
 
 
-def open_photo(user, scope, incident_id, photo_id):
+def open_photo(user, scope, incident_id, photo_id, size=None):
+    """(photo row, open file, ETag) of the photo, or of its ``size`` copy (photo_files.SIZES),
+    made from the stored photo the first time it is asked for and kept beside it."""
     incident = queries.get_visible(user, scope, incident_id)
     photo = db.session.scalar(select(IncidentPhoto).where(IncidentPhoto.id == photo_id,
                                                           IncidentPhoto.incident_id == incident.id))
     if photo is None:
         raise NotFound("照片不存在", "Photo not found")
+    photos = store()
     try:
-        return photo, store().open(photo.storage_key)
+        if size is None:
+            return photo, photos.open(photo.storage_key), photo.sha256
+        key = photos.sized_key(photo.storage_key, size)
+        if not photos.exists(key):
+            with photos.open(photo.storage_key) as original:
+                photos.write(key, resized(original.read(), photo.content_type, size))
+        return photo, photos.open(key), f"{photo.sha256}-{size}"
     except FileNotFoundError:
         raise NotFound("照片文件缺失", "Photo file missing") from None

@@ -5,6 +5,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from geo.fields import PointField
 from service.disputes.schemas import DisputeInputSchema
+from service.incidents.photo_files import SIZES
 from service.models.incidents import CATEGORIES, CHANNELS, STATUSES
 from service.schema_base import (LocalDateTime, PageQuerySchema, PersonRefSchema, PlaceRefSchema,
                                  id_range, page_of)
@@ -131,6 +132,12 @@ class EventSchema(ma.Schema):
     assignee = fields.Nested(PersonRefSchema, allow_none=True,
                              metadata={"description": "这一步之后的处置人（派遣给谁）"})
     created_at = LocalDateTime()
+
+
+class PhotoQuerySchema(ma.Schema):
+    size = fields.String(load_default=None, validate=validate.OneOf(sorted(SIZES)), metadata={
+        "description": "不带时为原图；thumb：长边不超过 320 像素（列表缩略图），"
+                       "preview：长边不超过 1280 像素（弱信号下查看）。不放大，格式与原图相同"})
 
 
 class PhotoUploadSchema(ma.Schema):

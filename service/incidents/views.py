@@ -10,8 +10,8 @@ from service.incidents import actions, photos, queries
 from service.incidents.presenters import duplicate_item, incident_item, person, photo_item
 from service.incidents.schemas import (ActionSchema, EventPageSchema, IncidentPageSchema,
                                        IncidentQuerySchema, IncidentSchema, NearbyPageSchema,
-                                       NearbyQuerySchema, PhotoSchema, PhotoUploadSchema,
-                                       ReportAnswerSchema, ReportSchema)
+                                       NearbyQuerySchema, PhotoQuerySchema, PhotoSchema,
+                                       PhotoUploadSchema, ReportAnswerSchema, ReportSchema)
 from service.incidents.workflow import ACTIONS, RECORD_ACTION_NAMES
 from service.schema_base import PageQuerySchema
 
@@ -158,12 +158,14 @@ def upload_photo(files, incident_id):
 
 @blp.route("/incidents/<int:incident_id>/photos/<int:photo_id>", methods=["GET"])
 @login_required
+@blp.arguments(PhotoQuerySchema, location="query")
 @blp.response(200, description="图片（image/jpeg 或 image/png）",
               content_type="image/jpeg")
-def photo(incident_id, photo_id):
-    """取回照片（仅限可查看该事件的用户）"""
-    row, stream = photos.open_photo(current_user, caller_scope(), incident_id, photo_id)
-    response = send_file(stream, mimetype=row.content_type, etag=row.sha256, max_age=3600,
+def photo(args, incident_id, photo_id):
+    """取回照片（仅限可查看该事件的用户）；size=thumb / preview 取缩小的副本"""
+    row, stream, etag = photos.open_photo(current_user, caller_scope(), incident_id, photo_id,
+                                          args["size"])
+    response = send_file(stream, mimetype=row.content_type, etag=etag, max_age=3600,
                          conditional=True)
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -7,11 +7,14 @@ import pytest
 from PIL import ExifTags, Image
 
 from tests.images import blank_png
-from tests.incidents.conftest import (API, GRID_A1, VILLAGE_A, assert_problem, counts, event_rows,
+from tests.incidents.conftest import (API, GRID_A1, GRID_B1, VILLAGE_A, assert_problem, counts,
+                                      event_rows,
                                       gps_jpeg_bytes, jpeg_bytes, png_bytes, reported, snapshot,
                                       upload, uploaded)
 
 L4_A1 = f"l4-{GRID_A1}"
+L4_B1 = f"l4-{GRID_B1}"
+L3_A = f"l3-{VILLAGE_A}"
 MB = 1024 * 1024
 
 
@@ -203,6 +206,37 @@ def test_a_missing_file_field_is_422(app, client, auth, incident):
                            content_type="multipart/form-data", headers=auth.headers(L4_A1))
     assert_problem(response, 422, "validation_failed")
     _unchanged(app, iid, *before)
+
+
+def test_smaller_copies_for_a_weak_signal(app, client, auth, incident):
+    """size=thumb / preview: the same photo, smaller, made once and kept beside it; its own
+    ETag; only for callers who may see the incident."""
+    iid = incident["id"]
+    photo = uploaded(client, auth, L4_A1, iid, jpeg_bytes(size=(2000, 1500)))
+    url = f"{API}/incidents/{iid}/photos/{photo['id']}"
+    original = client.get(url, headers=auth.headers(L4_A1))
+    sizes = {}
+    for size, longest in (("thumb", 320), ("preview", 1280)):
+        served = client.get(url, query_string={"size": size}, headers=auth.headers(L3_A))
+        assert served.status_code == 200 and served.mimetype == "image/jpeg"
+        with Image.open(io.BytesIO(served.data)) as image:
+            assert image.size == (longest, longest * 3 // 4)
+        assert len(served.data) < len(original.data)
+        assert served.headers["ETag"] not in (original.headers["ETag"], *sizes.values())
+        assert "private" in served.headers["Cache-Control"]
+        sizes[size] = served.headers["ETag"]
+        again = client.get(url, query_string={"size": size},
+                           headers=auth.headers(L3_A, **{"If-None-Match": served.headers["ETag"]}))
+        assert again.status_code == 304
+    assert len(_stored_files(app)) == 3  # the photo and one file for each size, made once
+    assert client.get(url, query_string={"size": "thumb"}, headers=auth.headers(L3_A)).data \
+        == client.get(url, query_string={"size": "thumb"}, headers=auth.headers(L4_A1)).data
+    assert len(_stored_files(app)) == 3
+    assert_problem(client.get(url, query_string={"size": "thumb"}, headers=auth.headers(L4_B1)),
+                   404, "not_found")
+    assert_problem(client.get(url, query_string={"size": "huge"}, headers=auth.headers(L4_A1)),
+                   422, "validation_failed")
+    assert len(_stored_files(app)) == 3
 
 
 def test_photo_answers_are_private_to_the_caller(client, auth, incident):
