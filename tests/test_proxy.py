@@ -230,11 +230,13 @@ def test_what_nginx_answers_itself_is_problem_json(front):
                           f"Connection: close\r\n\r\n").encode())
             answer = _read_http(sock)
         assert_problem_answer(answer, 413, "payload_too_large", check)
+        assert "Retry-After" not in answer.headers  # sending it again will not help
 
     gunicorn.stop()
     for language, check in LANGUAGES:
         down = requests.get(f"{base}/health", headers={"Accept-Language": language}, timeout=10)
         assert_problem_answer(down, 502, "service_unavailable", check)
+        assert down.headers["Retry-After"] == "5"
 
 
 def _read_http(sock):
