@@ -2,6 +2,8 @@
 
 Queries ask the scope for a SQL condition; nothing filters rows after loading them.
 """
+import hashlib
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import false, or_, true
@@ -33,6 +35,13 @@ class Scope:
 
     def covers(self, village_id, grid_id) -> bool:
         return self.town_wide or village_id in self.village_ids or grid_id in self.grid_ids
+
+    def tag(self) -> str:
+        """A short fingerprint of this scope: it changes when the area, the committees or the
+        headships do, so a phone can tell that its copy was made for another scope."""
+        parts = [self.town_wide, *(sorted(ids) for ids in (
+            self.village_ids, self.grid_ids, self.committee_ids, self.head_of_committee_ids))]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
 def levels_of(user: User) -> list[int]:

@@ -151,7 +151,10 @@ SYNC_CURSOR = fields.String(allow_none=True, metadata={"description": (
 REMOVED = fields.List(fields.Integer(), metadata={"description": (
     "仅在带 updated_after 时返回：这一段变更中已不在所筛选状态（status）的事件 id，"
     "例如同步“待受理”时已被受理或不予受理的；手机上有其副本的应删去。不带 status 时为空")})
+SCOPE_TAG = fields.String(metadata={"description": (
+    "仅在带 updated_after 时返回：本人可见范围的标识。与上次同步时不同（调入调出网格、职务或调委会变化），"
+    "说明本地副本是按原来的范围同步的：应清空后不带 cursor 重新全量同步")})
 IncidentPageSchema = page_of(IncidentSchema, "IncidentPage", sync_cursor=SYNC_CURSOR,
-                             removed=REMOVED)
+                             removed=REMOVED, scope_tag=SCOPE_TAG)
 NearbyPageSchema = page_of(DuplicateSchema, "NearbyPage")
 EventPageSchema = page_of(EventSchema, "EventPage")

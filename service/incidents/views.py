@@ -64,9 +64,11 @@ def incidents(args):
                                               args["cursor"])
         page = {"next_cursor": next_cursor}
     else:
+        scope = caller_scope()
         rows, removed, next_cursor, sync_cursor = queries.sync_page(
-            current_user, caller_scope(), args, args["limit"], args["cursor"])
-        page = {"next_cursor": next_cursor, "sync_cursor": sync_cursor, "removed": removed}
+            current_user, scope, args, args["limit"], args["cursor"])
+        page = {"next_cursor": next_cursor, "sync_cursor": sync_cursor, "removed": removed,
+                "scope_tag": scope.tag()}
     response = json_response(dump_incident_page,
                              {"items": [incident_item(row) for row in rows], **page})
     # A weak ETag of the page as sent: a phone polling on a weak signal that already has this

@@ -4,6 +4,10 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import delete, select
+
+from service.extensions import db
+from service.models import User, WorkerAssignment
 
 from tests.incidents.conftest import (API, GRID_A1, GRID_A2, GRID_B1, VILLAGE_A, VILLAGE_B,
                                       acted, assert_problem, counts, drive, geojson, grid, png_bytes,
@@ -239,6 +243,28 @@ def test_removed_never_names_what_the_caller_cannot_see(client, auth):
     other_grid = _page(client, auth, updated_after=since, status="reported",
                        grid_id=grid(GRID_B1).id)
     assert (other_grid["items"], other_grid["removed"]) == ([], [theirs])
+
+
+def test_a_sync_tells_the_phone_when_the_callers_scope_changed(client, auth):
+    """What a sync cannot name (incidents of a grid the worker has left) it signals instead:
+    ``scope_tag`` changes with the caller's scope, and only then."""
+    worker = f"l4-{GRID_A1}"
+
+    def tag(username=worker):
+        return _page(client, auth, username, updated_after=_since())["scope_tag"]
+
+    before, other = tag(), tag("center01")
+    assert tag() == before and before != other
+    user = db.session.scalar(select(User).where(User.username == worker))
+    db.session.add(WorkerAssignment(user_id=user.id, level=4, grid_id=grid(GRID_B1).id))
+    db.session.commit()
+    moved = tag()
+    assert moved != before and tag("center01") == other
+    db.session.execute(delete(WorkerAssignment).where(WorkerAssignment.user_id == user.id,
+                                                      WorkerAssignment.grid_id == grid(GRID_B1).id))
+    db.session.commit()
+    assert tag() == before  # the same scope again: the same tag
+    assert "scope_tag" not in _page(client, auth, worker)
 
 
 def test_changes_are_stamped_in_the_order_of_their_change_numbers(client, auth):
