@@ -330,13 +330,19 @@ def unflat_pages(results, growth=FLAT_GROWTH, slack=FLAT_SLACK):
     """Queries whose plan touched more rows at the largest size than ``growth`` times (plus
     ``slack``) at the smallest: a plan that sorts or filters rows in proportion to the table
     instead of walking an index and stopping after the page. Rows, not time: the same plan
-    touches the same rows on any machine, so this can be checked anywhere."""
+    touches the same rows on any machine, so this can be checked anywhere.
+
+    A page that is not full at the smallest size (fewer changes in a sync's window than a page)
+    touches fewer rows for that alone: its count is scaled up to the larger page's items."""
     first, last = results[0], results[-1]
-    before = {(item["user"], item["query"]): item["rows_touched"] for item in first["queries"]}
-    return [(item["user"], item["query"], before[(item["user"], item["query"])],
-             item["rows_touched"])
-            for item in last["queries"]
-            if item["rows_touched"] > growth * before[(item["user"], item["query"])] + slack]
+    before = {(item["user"], item["query"]): item for item in first["queries"]}
+    unflat = []
+    for item in last["queries"]:
+        small = before[(item["user"], item["query"])]
+        scale = max(1.0, item["items"] / max(small["items"], 1))
+        if item["rows_touched"] > growth * small["rows_touched"] * scale + slack:
+            unflat.append((item["user"], item["query"], small["rows_touched"], item["rows_touched"]))
+    return unflat
 
 
 def file_one_report(base, token, conn):
