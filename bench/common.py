@@ -163,7 +163,8 @@ class Gunicorn:
     def output(self):
         if not self.log_path:
             return ""
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def wait_ready(self, path="/api/v1/health"):

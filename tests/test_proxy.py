@@ -22,11 +22,12 @@ import requests
 from PIL import Image
 from sqlalchemy import select
 
+from bench.common import PASSWORD, ROOT, Gunicorn, free_port
 from service.extensions import db
 from service.incidents.photo_files import MAX_PHOTO_BYTES
 from service.models import LoginFailure
 from tests.problems import has_chinese
-from tests.servers import PASSWORD, ROOT, Server, free_port
+from tests.servers import serve
 from tests.town import GRID_A1, PROBLEM_JSON
 
 SITE = ROOT / "deploy" / "nginx" / "songyuan.conf"
@@ -78,7 +79,7 @@ def site_for(gunicorn_port, nginx_port, pages):
 class Front:
     port: int  # nginx's
     base: str  # the API through nginx
-    gunicorn: Server
+    gunicorn: Gunicorn
 
 
 @pytest.fixture
@@ -88,21 +89,23 @@ def front(app, database_url, tmp_path):
     pages = tmp_path / "proxy-pages"
     written = app.test_cli_runner().invoke(args=["proxy-pages", str(pages)])
     assert written.exit_code == 0, written.output
-    gunicorn = Server(database_url, tmp_path, workers=1, PROXIES_IN_FRONT="1")
-    port = free_port()
-    (tmp_path / "site.conf").write_text(site_for(gunicorn.port, port, pages))
-    (tmp_path / "nginx.conf").write_text(MAIN_CONF.format(
-        user="user root;" if os.geteuid() == 0 else "", work=tmp_path, site=tmp_path / "site.conf"))
-    nginx = subprocess.Popen([binary, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    gunicorn = serve(database_url, tmp_path, workers=1, PROXIES_IN_FRONT="1")
+    nginx = None
     try:
-        gunicorn.wait_until_healthy()
+        port = free_port()
+        (tmp_path / "site.conf").write_text(site_for(gunicorn.port, port, pages))
+        (tmp_path / "nginx.conf").write_text(MAIN_CONF.format(
+            user="user root;" if os.geteuid() == 0 else "", work=tmp_path,
+            site=tmp_path / "site.conf"))
+        nginx = subprocess.Popen([binary, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}/api/v1"
         _wait_for(f"{base}/health", nginx, tmp_path / "error.log")
         yield Front(port, base, gunicorn)
     finally:
-        nginx.terminate()
-        nginx.wait(timeout=10)
+        if nginx is not None:
+            nginx.terminate()
+            nginx.wait(timeout=10)
         gunicorn.stop()
 
 

@@ -7,14 +7,14 @@ workers, and answers as they leave the socket.
 import pytest
 import requests
 
-from tests.servers import PASSWORD, Server
+from bench.common import PASSWORD
+from tests.servers import serve
 
 
 @pytest.fixture
 def server(database_url, tmp_path):
-    server = Server(database_url, tmp_path)
+    server = serve(database_url, tmp_path)
     try:
-        server.wait_until_healthy()
         yield server
     finally:
         server.stop()
