@@ -1,4 +1,5 @@
-"""The case record is append-only: the ORM refuses to update or delete its entries."""
+"""The case record is append-only: the ORM refuses to update or delete its entries; and every
+entry's action has a name a phone can show."""
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -7,6 +8,13 @@ APPEND_ONLY = []
 
 class CaseRecordIsAppendOnly(RuntimeError):
     pass
+
+
+def require_named(action, names):
+    """Refuse an entry whose action has no name in ``names`` (a module's RECORD_ACTION_NAMES):
+    a new action fails where it is written, not later where a phone lists it."""
+    if action not in names:
+        raise ValueError(f"case-record action without a name: {action!r}")
 
 
 def append_only(model):

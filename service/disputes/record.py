@@ -7,6 +7,7 @@ from datetime import timezone
 
 from sqlalchemy import select
 
+from service.case_record import require_named
 from service.disputes.workflow import RECORD_ACTION_NAMES
 from service.models import Dispute, DisputeEvent
 
@@ -29,8 +30,7 @@ def _hash_of(event, prev_hash):
 
 def append(session, dispute, actor_id, action, from_status, note=None, details=None, at=None):
     """Append an entry; the caller holds the dispute's row lock, so the chain cannot fork."""
-    if action not in RECORD_ACTION_NAMES:
-        raise ValueError(f"case-record action without a name: {action!r}")
+    require_named(action, RECORD_ACTION_NAMES)
     last = session.execute(select(DisputeEvent.sequence, DisputeEvent.hash)
                            .where(DisputeEvent.dispute_id == dispute.id)
                            .order_by(DisputeEvent.sequence.desc()).limit(1)).first()

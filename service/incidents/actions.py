@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from geo.dialect import insert_unless_present
 from geo.geojson import to_column
 from geo.lookup import locate_grid
+from service.case_record import require_named
 from service.counters import next_value, next_values
 from service.disputes.workflow import STATUS_NAMES as DISPUTE_STATUS_NAMES
 from service.errors import (ClientIdReused, Forbidden, InvalidTransition, OutsideArea,
@@ -52,8 +53,7 @@ _APPEND_EVENT = insert(IncidentEvent.__table__)  # a table INSERT: no ORM bulk-i
 def record(incident, actor, action, from_status, note=None):
     """Append the change to the case record (written at once; entries are never loaded back),
     with the assignee after it: a dispatch says to whom."""
-    if action not in RECORD_ACTION_NAMES:
-        raise ValueError(f"case-record action without a name: {action!r}")
+    require_named(action, RECORD_ACTION_NAMES)
     assignee = incident.assignee  # set already, perhaps not flushed: not assignee_id
     db.session.execute(_APPEND_EVENT, dict(
         incident_id=incident.id, actor_id=actor.id, action=action, from_status=from_status,

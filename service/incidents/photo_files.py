@@ -111,7 +111,8 @@ def _too_many_pixels():
 
 # ab/cd/<sha256>[-<size>].<ext>, where ab and cd are the first four hex digits of the sha256
 # of the photo (a smaller copy is filed beside its photo).
-_KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})(-thumb|-preview)?\.(jpg|png)")
+_KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})"
+                  rf"(-(?:{'|'.join(SIZES)}))?\.(jpg|png)")
 
 
 class PhotoStore:
