@@ -4,7 +4,7 @@ import binascii
 import json
 from datetime import datetime
 
-from sqlalchemy import tuple_
+from sqlalchemy import bindparam, tuple_
 
 from service.errors import ValidationFailed
 
@@ -41,14 +41,42 @@ def keyset_page(session, stmt, columns, kinds, limit, cursor, descending=False):
 
     The statement must select one entity that has the key ``columns`` as attributes.
     """
-    if cursor:
-        after = decode_cursor(cursor, kinds)
+    page = keyset_statement(stmt, columns, descending, bool(cursor))
+    rows = session.scalars(page, page_params(cursor, kinds, limit)).all()
+    return page_of(rows, columns, limit)
+
+
+def keyset_statement(stmt, columns, descending=False, with_cursor=False, view=None):
+    """``stmt`` as one page, its values all bound at execution (``page_params``), so that a
+    busy listing can build it once and run it again: ordered by ``columns``, after the key
+    of the cursor when ``with_cursor``, one row more than the page's limit. With ``view``,
+    what ``view(page)`` selects of each row of the page (a subquery), in the same order."""
+    if with_cursor:
         key = tuple_(*columns)
-        stmt = stmt.where(key < tuple_(*after) if descending else key > tuple_(*after))
-    order = [column.desc() if descending else column.asc() for column in columns]
-    rows = session.scalars(stmt.order_by(*order).limit(limit + 1)).all()
+        after = tuple_(*(bindparam(f"after_{n}", type_=column.type)
+                         for n, column in enumerate(columns)))
+        stmt = stmt.where(key < after if descending else key > after)
+    stmt = stmt.order_by(*_ordered(columns, descending)).limit(bindparam("page_rows"))
+    if view is None:
+        return stmt
+    page = stmt.subquery()
+    return view(page).order_by(*_ordered([page.c[column.key] for column in columns], descending))
+
+
+def page_params(cursor, kinds, limit):
+    """The bound values of a ``keyset_statement`` page: the cursor's key and the row count."""
+    after = decode_cursor(cursor, kinds) if cursor else []
+    return {"page_rows": limit + 1, **{f"after_{n}": value for n, value in enumerate(after)}}
+
+
+def page_of(rows, columns, limit):
+    """(rows, next_cursor) from a page's rows, fetched one more than ``limit``."""
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
     last = rows[-1]
     return rows, encode_cursor([getattr(last, column.key) for column in columns])
+
+
+def _ordered(columns, descending):
+    return [column.desc() if descending else column.asc() for column in columns]

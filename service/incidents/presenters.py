@@ -1,9 +1,56 @@
 """Incidents as the API shows them."""
+from typing import NamedTuple
+
 from geoalchemy2.shape import to_shape
 
 
-def place(row):
-    return {"id": row.id, "code": row.code, "name": row.name}
+class IncidentView(NamedTuple):
+    """What the API shows of an incident, flat: read as one row by queries.named_incidents, or
+    taken from a loaded incident by ``view_of``."""
+    id: int
+    number: str
+    client_id: str | None
+    category: str
+    channel: str
+    status: str
+    description: str
+    lon: float | None
+    lat: float | None
+    accuracy_m: float | None
+    occurred_at: object
+    created_at: object
+    updated_at: object
+    version: int
+    dispute_id: int | None
+    change_seq: int
+    grid_id: int
+    grid_code: str
+    grid_name: str
+    village_id: int
+    village_code: str
+    village_name: str
+    reporter_id: int
+    reporter_name: str
+    assignee_id: int | None
+    assignee_name: str | None
+
+
+def view_of(incident):
+    """The view of an incident loaded with its grid, village, reporter and assignee."""
+    point = to_shape(incident.location) if incident.location is not None else None
+    assignee = incident.assignee
+    return IncidentView(
+        id=incident.id, number=incident.number, client_id=incident.client_id,
+        category=incident.category, channel=incident.channel, status=incident.status,
+        description=incident.description, lon=point and point.x, lat=point and point.y,
+        accuracy_m=incident.accuracy_m, occurred_at=incident.occurred_at,
+        created_at=incident.created_at, updated_at=incident.updated_at,
+        version=incident.version, dispute_id=incident.dispute_id,
+        change_seq=incident.change_seq, grid_id=incident.grid.id, grid_code=incident.grid.code,
+        grid_name=incident.grid.name, village_id=incident.village.id,
+        village_code=incident.village.code, village_name=incident.village.name,
+        reporter_id=incident.reporter.id, reporter_name=incident.reporter.name,
+        assignee_id=assignee and assignee.id, assignee_name=assignee and assignee.name)
 
 
 def person(user):
@@ -15,17 +62,21 @@ def photo_item(photo):
             "width": photo.width, "height": photo.height}
 
 
-def incident_item(incident, photos=None):
-    point = to_shape(incident.location) if incident.location is not None else None
+def incident_item(view, photos=None):
+    """An IncidentView as the API's incident."""
     item = {
-        "id": incident.id, "number": incident.number, "client_id": incident.client_id,
-        "category": incident.category, "channel": incident.channel, "status": incident.status,
-        "description": incident.description, "grid": place(incident.grid),
-        "village": place(incident.village), "location": point and (point.x, point.y),
-        "accuracy_m": incident.accuracy_m, "occurred_at": incident.occurred_at,
-        "reporter": person(incident.reporter), "assignee": person(incident.assignee),
-        "created_at": incident.created_at, "updated_at": incident.updated_at,
-        "version": incident.version, "dispute_id": incident.dispute_id,
+        "id": view.id, "number": view.number, "client_id": view.client_id,
+        "category": view.category, "channel": view.channel, "status": view.status,
+        "description": view.description,
+        "grid": {"id": view.grid_id, "code": view.grid_code, "name": view.grid_name},
+        "village": {"id": view.village_id, "code": view.village_code, "name": view.village_name},
+        "location": None if view.lon is None else (view.lon, view.lat),
+        "accuracy_m": view.accuracy_m, "occurred_at": view.occurred_at,
+        "reporter": {"id": view.reporter_id, "name": view.reporter_name},
+        "assignee": None if view.assignee_id is None
+        else {"id": view.assignee_id, "name": view.assignee_name},
+        "created_at": view.created_at, "updated_at": view.updated_at,
+        "version": view.version, "dispute_id": view.dispute_id,
     }
     if photos is not None:
         item["photos"] = [photo_item(photo) for photo in photos]

@@ -5,11 +5,15 @@ from sqlalchemy import bindparam, func, or_, select
 
 from geo.nearby import distance_metres, nearby_parameters, within_metres
 from service.extensions import db
-from service.models import Dispute, Incident, IncidentEvent, IncidentPhoto
+from service.errors import NotFound
+from service.incidents.presenters import IncidentView
+from service.models import Dispute, Grid, Incident, IncidentEvent, IncidentPhoto, User, Village
 from service.models.incidents import OPEN_STATUSES
 from service.models.types import UtcDateTime, utcnow
-from service.pagination import encode_cursor, keyset_page
+from service.pagination import (encode_cursor, keyset_page, keyset_statement, page_of,
+                                page_params)
 from service.scope import visible_one
+from service.statements import StatementCache
 
 DUPLICATE_RADIUS_M = 100
 DUPLICATE_WINDOW = timedelta(days=7)
@@ -17,6 +21,11 @@ DUPLICATE_LIMIT = 20  # possible duplicates listed in a report's answer
 # Clocks of several servers may disagree a little: a sync looks this far back by change number.
 CLOCK_SLACK = timedelta(minutes=5)
 NOT_FOUND = ("事件不存在", "Incident not found")
+FILTERS = ("status", "category", "channel", "village_id", "grid_id")
+LIST_KEY, LIST_KINDS = [Incident.created_at, Incident.id], [datetime, int]
+SYNC_KEY, SYNC_KINDS = [Incident.change_seq], [int]
+# Built once per caller and shape of request (service/statements.py).
+_statements = StatementCache()
 
 
 def visible_to(user, scope):
@@ -40,29 +49,87 @@ def get_visible(user, scope, incident_id, for_update=False):
                        NOT_FOUND, for_update)
 
 
+def _visible_rows(user, scope):
+    return select(Incident.__table__).where(visible_to(user, scope))
+
+
+def named_incidents(rows):
+    """What the API shows of each incident in ``rows`` (a subquery of the incidents table), as
+    IncidentView columns: the point's coordinates, and the names of its grid, village, reporter
+    and assignee looked up row by row.
+
+    Not joined: with grids, villages and users joined to the incidents, PostgreSQL spent
+    longer planning a page than running it (1.6 ms against 0.9 ms for a village's sync page
+    at 100k incidents); a few dozen index look-ups on the page's own rows cost less."""
+    def name(column, key, id_column):
+        return select(column).where(key == id_column).scalar_subquery()
+
+    c = rows.c
+    computed = {
+        "lon": func.ST_X(c.location), "lat": func.ST_Y(c.location),
+        "grid_code": name(Grid.code, Grid.id, c.grid_id),
+        "grid_name": name(Grid.name, Grid.id, c.grid_id),
+        "village_code": name(Village.code, Village.id, c.village_id),
+        "village_name": name(Village.name, Village.id, c.village_id),
+        "reporter_name": name(User.name, User.id, c.reporter_id),
+        "assignee_name": name(User.name, User.id, c.assignee_id),
+    }
+    return select(*(computed[field].label(field) if field in computed else c[field]
+                    for field in IncidentView._fields))
+
+
+def get_view(user, scope, incident_id):
+    """The IncidentView of an incident the caller may see (else 404)."""
+    def build():
+        rows = _visible_rows(user, scope).where(Incident.id == bindparam("incident_id"))
+        return named_incidents(rows.subquery())
+
+    stmt = _statements.get(("one", user.id, scope), build)
+    row = db.session.execute(stmt, {"incident_id": incident_id}).first()
+    if row is None:
+        raise NotFound(*NOT_FOUND)
+    return row
+
+
 def list_page(user, scope, filters, limit, cursor):
-    """Newest first: (rows, next_cursor)."""
-    stmt = _filtered(visible_incidents(user, scope), filters)
-    return keyset_page(db.session, stmt, [Incident.created_at, Incident.id], [datetime, int],
-                       limit, cursor, descending=True)
+    """Newest first: (IncidentView rows, next_cursor)."""
+    given = _given(filters, FILTERS)
+
+    def build():
+        return keyset_statement(_filtered(_visible_rows(user, scope), given), LIST_KEY,
+                                descending=True, with_cursor=bool(cursor), view=named_incidents)
+
+    stmt = _statements.get(("list", user.id, scope, given, bool(cursor)), build)
+    rows = db.session.execute(stmt, {**page_params(cursor, LIST_KINDS, limit),
+                                     **_filter_values(filters, given)}).all()
+    return page_of(rows, LIST_KEY, limit)
 
 
 def sync_page(user, scope, filters, limit, cursor):
-    """What changed after ``filters["updated_after"]``, in commit order: (rows, removed_ids,
-    next_cursor, sync_cursor). ``sync_cursor`` is the position after the last change seen, for
-    the next sync; a cursor continues by change number alone, so a clock never decides what is
-    sent.
+    """What changed after ``filters["updated_after"]``, in commit order: (IncidentView rows,
+    removed_ids, next_cursor, sync_cursor). ``sync_cursor`` is the position after the last
+    change seen, for the next sync; a cursor continues by change number alone, so a clock
+    never decides what is sent.
 
     The status filter is applied to the changes walked, not in the walk: a change that left
     the status (a 待受理 report accepted since the phone's copy) is named in ``removed_ids``
     instead of being skipped, so the phone drops its copy. The other filters — category,
     channel, village, grid — never change over an incident's life and stay in the query."""
     since = filters["updated_after"]
-    stmt = _filtered(visible_incidents(user, scope), {**filters, "status": None}) \
-        .where(_changed_after(since))
+    given = _given(filters, FILTERS[1:])  # all but the status, which is applied to the walk
+
+    def build():
+        stmt = _filtered(_visible_rows(user, scope), given).where(_changed_after())
+        if not cursor:
+            stmt = stmt.where(Incident.change_seq > bindparam("change_seq_floor"))
+        return keyset_statement(stmt, SYNC_KEY, with_cursor=bool(cursor), view=named_incidents)
+
+    stmt = _statements.get(("sync", user.id, scope, given, bool(cursor)), build)
+    params = {**page_params(cursor, SYNC_KINDS, limit), **_filter_values(filters, given),
+              "changed_after": since}
     if not cursor:
-        stmt = stmt.where(Incident.change_seq > _change_seq_before(since - CLOCK_SLACK))
-    rows, next_cursor = keyset_page(db.session, stmt, [Incident.change_seq], [int], limit, cursor)
+        params["change_seq_floor"] = _change_seq_before(since - CLOCK_SLACK)
+    rows, next_cursor = page_of(db.session.execute(stmt, params).all(), SYNC_KEY, limit)
     sync_cursor = encode_cursor([rows[-1].change_seq]) if rows else cursor
     status = filters.get("status")
     if status is None:
@@ -71,22 +138,37 @@ def sync_page(user, scope, filters, limit, cursor):
             [row.id for row in rows if row.status != status], next_cursor, sync_cursor)
 
 
-def _changed_after(since):
-    """``updated_at > since``, written so that no index can serve it.
+def _changed_after():
+    """``updated_at > :changed_after``, written so that no index can serve it.
 
     A sync page walks the change-number index in order and stops after one page. Given an
     index on ``updated_at`` for this condition too, the planner misjudged how the two ranges
     overlap and preferred intersecting both indexes and sorting every change since: at a
     million incidents 4 ms instead of 0.3 ms, growing with the window. ``updated_at`` is never
     null, so the COALESCE changes nothing but that."""
-    return func.coalesce(Incident.updated_at, Incident.created_at) > since
+    return func.coalesce(Incident.updated_at, Incident.created_at) > \
+        bindparam("changed_after", type_=UtcDateTime)
 
 
-def _filtered(stmt, filters):
-    for name in ("status", "category", "channel", "village_id", "grid_id"):
-        if filters.get(name) is not None:
-            stmt = stmt.where(getattr(Incident, name) == filters[name])
+def _given(filters, names):
+    return tuple(name for name in names if filters.get(name) is not None)
+
+
+def _filtered(stmt, names):
+    """``stmt`` kept to rows whose columns ``names`` equal bound values (``_filter_values``)."""
+    for name in names:
+        stmt = stmt.where(getattr(Incident, name) == bindparam(f"filter_{name}"))
     return stmt
+
+
+def _filter_values(filters, names):
+    return {f"filter_{name}": filters[name] for name in names}
+
+
+_LAST_CHANGE_AT_OR_BEFORE = (
+    select(Incident.change_seq)
+    .where(Incident.updated_at <= bindparam("moment", type_=UtcDateTime))
+    .order_by(Incident.updated_at.desc()).limit(1))
 
 
 def _change_seq_before(moment):
@@ -95,9 +177,7 @@ def _change_seq_before(moment):
     Changes are stamped after their change number is taken (``actions.touch``), so every
     change stamped later has a higher number: the sync walks the change-number index from
     here instead of sorting every row changed since."""
-    return db.session.scalar(
-        select(Incident.change_seq).where(Incident.updated_at <= moment)
-        .order_by(Incident.updated_at.desc()).limit(1)) or 0
+    return db.session.scalar(_LAST_CHANGE_AT_OR_BEFORE, {"moment": moment}) or 0
 
 
 def nearby(user, scope, lon, lat, radius_m, category=None, limit=50, since=None):
@@ -109,15 +189,11 @@ def nearby(user, scope, lon, lat, radius_m, category=None, limit=50, since=None)
     return db.session.execute(stmt, params).all()
 
 
-_NEARBY_STATEMENTS = {}
-
-
 def _nearby_statement(user, scope, by_category, by_time, limit):
     """Built once per caller and shape: a report looks its duplicates up every time."""
     dialect = db.engine.dialect.name
-    key = (dialect, user.id, scope, by_category, by_time, limit)
-    stmt = _NEARBY_STATEMENTS.get(key)
-    if stmt is None:
+
+    def build():
         distance = distance_metres(dialect, Incident.location).label("distance_m")
         stmt = (select(Incident.id, Incident.number, Incident.category, Incident.status,
                        Incident.created_at, distance)
@@ -128,10 +204,10 @@ def _nearby_statement(user, scope, by_category, by_time, limit):
             stmt = stmt.where(Incident.category == bindparam("nearby_category"))
         if by_time:
             stmt = stmt.where(Incident.created_at >= bindparam("nearby_since", type_=UtcDateTime))
-        if len(_NEARBY_STATEMENTS) >= 4096:
-            _NEARBY_STATEMENTS.clear()
-        _NEARBY_STATEMENTS[key] = stmt
-    return stmt
+        return stmt
+
+    return _statements.get(("nearby", dialect, user.id, scope, by_category, by_time, limit),
+                           build)
 
 
 def possible_duplicates(user, scope, category, lon, lat):

@@ -7,7 +7,8 @@ from service.auth.current import caller_scope, login_required
 from service.dumping import dumper, json_response
 from service.errors import ValidationFailed
 from service.incidents import actions, photos, queries
-from service.incidents.presenters import duplicate_item, incident_item, person, photo_item
+from service.incidents.presenters import (duplicate_item, incident_item, person, photo_item,
+                                          view_of)
 from service.incidents.schemas import (ActionSchema, EventPageSchema, IncidentPageSchema,
                                        IncidentQuerySchema, IncidentSchema, NearbyPageSchema,
                                        NearbyQuerySchema, PhotoQuerySchema, PhotoSchema,
@@ -45,7 +46,7 @@ def report(payload):
     duplicates = queries.possible_duplicates(current_user, scope, payload["category"],
                                              *payload["location"]) if payload["location"] else []
     incident, created = actions.report(current_user, scope, payload)
-    body = incident_item(incident, [] if created else queries.photos_of(incident.id))
+    body = incident_item(view_of(incident), [] if created else queries.photos_of(incident.id))
     body["possible_duplicates"] = [duplicate_item(row) for row in duplicates] if created else []
     location = url_for("incidents.incident", incident_id=incident.id)
     return with_etag(dump_report_answer, body, incident, 201 if created else 200,
@@ -94,7 +95,7 @@ def nearby(args):
 @blp.alt_response(304, description="未变化（If-None-Match 命中）")
 def incident(incident_id):
     """事件详情（含照片列表）；支持 ETag / If-None-Match"""
-    row = queries.get_visible(current_user, caller_scope(), incident_id)
+    row = queries.get_view(current_user, caller_scope(), incident_id)
     # If-None-Match compares weakly (RFC 9110): W/"…" as sent back by a proxy matches too.
     etag = actions.etag_value(row)
     if request.if_none_match.contains_weak(etag):
@@ -122,7 +123,8 @@ def _action_view(action):
     def view(body, incident_id):
         row = actions.perform(current_user, caller_scope(), incident_id, action, body,
                               request.headers.get("If-Match"))
-        return with_etag(dump_incident, incident_item(row, queries.photos_of(row.id)), row)
+        return with_etag(dump_incident, incident_item(view_of(row), queries.photos_of(row.id)),
+                         row)
 
     view.__name__ = f"incident_{action}"
     view.__doc__ = {
