@@ -10,6 +10,7 @@ import sqlite3
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import scoped_session
 
 
@@ -109,11 +110,35 @@ def _begin_sqlite(connection):
 
 
 def read_only_transaction(session):
-    """Let a read-only request take SQLite's shared lock instead of the write lock."""
-    if isinstance(session, scoped_session):  # scoped_session does not proxy in_transaction()
-        session = session()
-    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
-        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+    """Begin a read-only request's transaction: SQLite takes the shared lock instead of the
+    write lock; PostgreSQL begins READ ONLY, so a write in it fails instead of being kept.
+    End it with ``end_read_only``."""
+    session = _plain(session)
+    if session.in_transaction():
+        return
+    dialect = session.get_bind().dialect.name
+    options = {"sqlite": {"sqlite_begin": "DEFERRED"},
+               "postgresql": {"postgresql_readonly": True}}[dialect]
+    session.connection(execution_options=options)
+    session.info["read_only"] = True
+
+
+def end_read_only(session):
+    """Commit the transaction ``read_only_transaction`` began, if it is still open.
+
+    Rolling it back would do the same to the data but not to the connection: psycopg forgets
+    every prepared statement on ROLLBACK, so each request's statements were planned anew
+    (the token look-up took 1.4 ms instead of 0.3)."""
+    session = _plain(session)
+    if session.info.pop("read_only", False) and session.in_transaction():
+        try:
+            session.commit()
+        except SQLAlchemyError:  # a statement failed in it: nothing to keep either way
+            session.rollback()
+
+
+def _plain(session):
+    return session() if isinstance(session, scoped_session) else session  # in_transaction()
 
 
 def _connect_postgis(dbapi_connection, _record):

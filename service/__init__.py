@@ -5,7 +5,7 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSTANCE_DIR, load_config
-from geo.engine import engine_options, install_hooks, read_only_transaction
+from geo.engine import end_read_only, engine_options, install_hooks, read_only_transaction
 from service.extensions import db, jwt, migrate
 
 __version__ = "0.1.0"
@@ -49,5 +49,10 @@ def create_app(config_name=None, overrides=None):
     def _read_only_requests_share_the_database():
         if request.method in SAFE_METHODS and request.endpoint not in (None, "health.Health"):
             read_only_transaction(db.session)
+
+    @app.teardown_request
+    def _read_only_requests_end_by_commit(error):
+        if error is None:
+            end_read_only(db.session)
 
     return app

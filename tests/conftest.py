@@ -183,9 +183,12 @@ def fresh_request_context(app):
     def _forget_previous_caller():
         vars(g).clear()
 
-    @app.teardown_request
     def _end_session(_exc):
         db.session.remove()
+
+    # Last of the teardowns (Flask runs them in reverse order), as the application context's
+    # teardown is in production: the app's own teardown ends a read-only transaction first.
+    app.teardown_request_funcs.setdefault(None, []).insert(0, _end_session)
 
     yield
     db.session.remove()

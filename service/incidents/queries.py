@@ -88,7 +88,13 @@ def get_view(user, scope, incident_id):
     row = db.session.execute(stmt, {"incident_id": incident_id}).first()
     if row is None:
         raise NotFound(*NOT_FOUND)
-    return row
+    return IncidentView._make(row)
+
+
+def _views(result):
+    """IncidentView tuples of a result of ``named_incidents`` (read field by field fifty
+    times a page, a tuple's attributes cost a fraction of a result row's)."""
+    return [IncidentView._make(row) for row in result]
 
 
 def list_page(user, scope, filters, limit, cursor):
@@ -100,8 +106,8 @@ def list_page(user, scope, filters, limit, cursor):
                                 descending=True, with_cursor=bool(cursor), view=named_incidents)
 
     stmt = _statements.get(("list", user.id, scope, given, bool(cursor)), build)
-    rows = db.session.execute(stmt, {**page_params(cursor, LIST_KINDS, limit),
-                                     **_filter_values(filters, given)}).all()
+    rows = _views(db.session.execute(stmt, {**page_params(cursor, LIST_KINDS, limit),
+                                            **_filter_values(filters, given)}))
     return page_of(rows, LIST_KEY, limit)
 
 
@@ -129,7 +135,7 @@ def sync_page(user, scope, filters, limit, cursor):
               "changed_after": since}
     if not cursor:
         params["change_seq_floor"] = _change_seq_before(since - CLOCK_SLACK)
-    rows, next_cursor = page_of(db.session.execute(stmt, params).all(), SYNC_KEY, limit)
+    rows, next_cursor = page_of(_views(db.session.execute(stmt, params)), SYNC_KEY, limit)
     sync_cursor = encode_cursor([rows[-1].change_seq]) if rows else cursor
     status = filters.get("status")
     if status is None:

@@ -40,7 +40,7 @@ def test_a_page_row_shows_what_the_loaded_incident_shows(client, auth):
     loaded = _rows()
     table = select(Incident.__table__).subquery()
     read = db.session.execute(named_incidents(table).order_by(table.c.id)).all()
-    assert [IncidentView(*row) for row in read] == loaded
+    assert [IncidentView._make(row) for row in read] == loaded
     assert {view.assignee_name is None for view in loaded} == {True, False}
     assert {view.lon is None for view in loaded} == {True, False}
 
