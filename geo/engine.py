@@ -116,11 +116,11 @@ def read_only_transaction(session):
     session = _plain(session)
     if session.in_transaction():
         return
-    dialect = session.get_bind().dialect.name
-    options = {"sqlite": {"sqlite_begin": "DEFERRED"},
-               "postgresql": {"postgresql_readonly": True}}[dialect]
-    session.connection(execution_options=options)
+    session.connection(execution_options=_READ_ONLY[session.get_bind().dialect.name])
     session.info["read_only"] = True
+
+
+_READ_ONLY = {"sqlite": {"sqlite_begin": "DEFERRED"}, "postgresql": {"postgresql_readonly": True}}
 
 
 def end_read_only(session):
@@ -128,7 +128,7 @@ def end_read_only(session):
 
     Rolling it back would do the same to the data but not to the connection: psycopg forgets
     every prepared statement on ROLLBACK, so each request's statements were planned anew
-    (the token look-up took 1.4 ms instead of 0.3)."""
+    (the token look-up took 1.7 ms instead of 0.6)."""
     session = _plain(session)
     if session.info.pop("read_only", False) and session.in_transaction():
         try:
@@ -138,7 +138,8 @@ def end_read_only(session):
 
 
 def _plain(session):
-    return session() if isinstance(session, scoped_session) else session  # in_transaction()
+    """The Session itself: a scoped_session does not proxy in_transaction()."""
+    return session() if isinstance(session, scoped_session) else session
 
 
 def _connect_postgis(dbapi_connection, _record):
