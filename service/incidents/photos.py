@@ -55,9 +55,9 @@ def add_photo(user, scope, incident_id, raw: bytes, if_match=None):
 def open_photo(user, scope, incident_id, photo_id, size=None):
     """(photo row, open file, ETag) of the photo, or of its ``size`` copy (photo_files.SIZES),
     made from the stored photo the first time it is asked for and kept beside it."""
-    incident = queries.get_visible(user, scope, incident_id)
+    queries.require_visible(user, scope, incident_id)
     photo = db.session.scalar(select(IncidentPhoto).where(IncidentPhoto.id == photo_id,
-                                                          IncidentPhoto.incident_id == incident.id))
+                                                          IncidentPhoto.incident_id == incident_id))
     if photo is None:
         raise NotFound("照片不存在", "Photo not found")
     photos = store()

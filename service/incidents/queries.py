@@ -49,6 +49,18 @@ def get_visible(user, scope, incident_id, for_update=False):
                        NOT_FOUND, for_update)
 
 
+def require_visible(user, scope, incident_id):
+    """404 unless the caller may see incident ``incident_id``: its id alone, nothing joined
+    (the case record and photo downloads need no more to know they may answer)."""
+    def build():
+        return select(Incident.id).where(visible_to(user, scope),
+                                         Incident.id == bindparam("incident_id"))
+
+    stmt = _statements.get(("visible", user.id, scope), build)
+    if db.session.scalar(stmt, {"incident_id": incident_id}) is None:
+        raise NotFound(*NOT_FOUND)
+
+
 def _visible_rows(user, scope):
     return select(Incident.__table__).where(visible_to(user, scope))
 

@@ -109,7 +109,7 @@ def incident(incident_id):
 @blp.response(200, EventPageSchema)
 def events(args, incident_id):
     """案卷记录：每一步谁、何时、做了什么，从早到晚"""
-    queries.get_visible(current_user, caller_scope(), incident_id)
+    queries.require_visible(current_user, caller_scope(), incident_id)
     rows, next_cursor = queries.events_page(incident_id, args["limit"], args["cursor"])
     return {"items": [{"id": e.id, "action": e.action,
                        "action_name": RECORD_ACTION_NAMES[e.action], "from_status": e.from_status,
