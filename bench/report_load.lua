@@ -1,7 +1,8 @@
--- wrk script for bench/report.py: each wrk thread holds one connection and one user's token,
--- and POSTs reports with a fresh uuid4 client_id at random points inside the demo grids.
--- Environment: BENCH_TOKENS (file, one access token a line), BENCH_POINTS (file name with a %d
--- for the thread's number, 1-based; "lon lat" a line),
+-- wrk script for bench/report.py: each wrk thread drives several connections and takes its
+-- share of the users' tokens (thread n of T: tokens n, n+T, …), a different one for each request
+-- in turn, and POSTs reports with a fresh uuid4 client_id at random points inside the demo grids.
+-- Environment: BENCH_TOKENS (file, one access token a line), BENCH_THREADS (wrk's -t),
+-- BENCH_POINTS (file name with a %d for the thread's number, 1-based; "lon lat" a line),
 -- BENCH_PATH (request path). done() prints one line "BENCH_JSON {...}".
 
 local threads = {}
@@ -23,7 +24,13 @@ end
 
 function init(args)
    local tokens = read_lines(os.getenv("BENCH_TOKENS"))
-   token = tokens[((thread_number - 1) % #tokens) + 1]
+   local thread_count = tonumber(os.getenv("BENCH_THREADS"))
+   my_headers = {}
+   for n = thread_number, math.max(#tokens, thread_number), thread_count do
+      local token = tokens[((n - 1) % #tokens) + 1]
+      table.insert(my_headers, {["Content-Type"] = "application/json",
+                                ["Authorization"] = "Bearer " .. token})
+   end
    points = {}
    -- each thread reads a file of its own: its share of the positions
    for _, line in ipairs(read_lines(string.format(os.getenv("BENCH_POINTS"), thread_number))) do
@@ -32,7 +39,6 @@ function init(args)
    end
    path = os.getenv("BENCH_PATH")
    math.randomseed(thread_number * 7919 + os.time())
-   headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}
    statuses = {}
    sent = 0
 end
@@ -50,7 +56,7 @@ function request()
    local body = string.format(
       '{"client_id":"%s","category":"safety_hazard","description":"路灯损坏，夜间存在安全隐患（压测 %d-%d）",' ..
       '"location":{"type":"Point","coordinates":[%s,%s]}}', uuid4(), thread_number, sent, p[1], p[2])
-   return wrk.format("POST", path, headers, body)
+   return wrk.format("POST", path, my_headers[(sent % #my_headers) + 1], body)
 end
 
 function response(status, headers, body)
