@@ -72,8 +72,7 @@ def wrk_threads(clients):
     return max(1, min(clients, os.cpu_count() or 1))
 
 
-def run_wrk(url, tokens_file, points_file, clients, duration):
-    threads = wrk_threads(clients)
+def run_wrk(url, tokens_file, points_file, clients, threads, duration):
     env = {**os.environ, "BENCH_TOKENS": str(tokens_file), "BENCH_POINTS": str(points_file),
            "BENCH_PATH": "/" + url.split("/", 3)[3], "BENCH_THREADS": str(threads)}
     done = subprocess.run(["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{duration}s",
@@ -83,8 +82,8 @@ def run_wrk(url, tokens_file, points_file, clients, duration):
     raw = json.loads(line.removeprefix("BENCH_JSON "))
     seconds = raw["duration_us"] / 1e6
     ok = sum(n for status, n in raw["statuses"].items() if status.startswith("2"))
-    return {"driver": "wrk", "threads": threads, "requests": raw["requests"], "ok": ok, "seconds": seconds,
-            "rps": ok / seconds, "p50_ms": raw["latency_us"]["p50"] / 1000,
+    return {"driver": "wrk", "threads": threads, "requests": raw["requests"], "ok": ok,
+            "seconds": seconds, "rps": ok / seconds, "p50_ms": raw["latency_us"]["p50"] / 1000,
             "p90_ms": raw["latency_us"]["p90"] / 1000, "p99_ms": raw["latency_us"]["p99"] / 1000,
             "max_ms": raw["latency_us"]["max"] / 1000, "statuses": raw["statuses"],
             "errors": raw["errors"]}
@@ -154,14 +153,15 @@ class Load:
         # thread parses its own file as the timed run starts, not all of them.
         self.points_file = Path(workdir) / "points-%d.txt"
         self.tokens_file.write_text("\n".join(tokens) + "\n")
-        threads = wrk_threads(clients)
-        for number in range(1, threads + 1):
+        self.threads = wrk_threads(clients)
+        for number in range(1, self.threads + 1):
             Path(str(self.points_file) % number).write_text("".join(
-                f"{lon!r} {lat!r}\n" for lon, lat, _ in points[number - 1::threads]))
+                f"{lon!r} {lat!r}\n" for lon, lat, _ in points[number - 1::self.threads]))
 
     def run(self, url, duration):
         if self.driver == "wrk":
-            return run_wrk(url, self.tokens_file, self.points_file, self.clients, duration)
+            return run_wrk(url, self.tokens_file, self.points_file, self.clients, self.threads,
+                           duration)
         return run_python(url, self.tokens, self.points, self.clients, duration)
 
 
