@@ -30,6 +30,7 @@ class Config:
     DEADLINE_LIMITS = {}  # stage → days or {"days", "kind"}; see service/deadlines.py
     SUPERVISION_WORKING_DAYS = 2
     NOTIFICATION_SENDER = "service.notifications.senders:LogSender"
+    DB_PING_AFTER_IDLE_SECONDS = 10  # a pooled PostgreSQL connection idle this long is pinged first
 
     API_TITLE = "松源镇网格化治理服务"
     API_VERSION = "v1"

@@ -7,10 +7,11 @@ for pysqlite. PostGIS: the extension must exist in the database.
 """
 import os
 import sqlite3
+import time
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import scoped_session
 
 
@@ -62,17 +63,39 @@ def engine_options(url) -> dict:
         return options
     # JIT off: the statistics' aggregates are short; compiling them cost more than running
     # them (over a second for one monthly count at a million incidents).
-    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5,
-            "connect_args": {"options": "-c jit=off"}}
+    return {"pool_size": 5, "max_overflow": 5, "connect_args": {"options": "-c jit=off"}}
 
 
-def install_hooks(engine):
+def install_hooks(engine, ping_after_idle_s):
     """Attach the per-connection set-up for the engine's dialect."""
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _connect_spatialite)
         event.listen(engine, "begin", _begin_sqlite)
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _connect_postgis)
+        _ping_when_idle(engine, ping_after_idle_s)
+
+
+def _ping_when_idle(engine, after_s):
+    """Ping a pooled connection before use if it lay idle in the pool ``after_s`` seconds or
+    more: a server restart or a dropped link breaks idle connections unseen. A connection in
+    steady use is not pinged — SQLAlchemy's ``pool_pre_ping`` would add that round trip to
+    every request. A failed ping makes the pool try a fresh connection."""
+    @event.listens_for(engine.pool, "checkin")
+    def _stamp(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping(dbapi_connection, record, _proxy):
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < after_s:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # whatever the driver raises for a dead link
+            raise DisconnectionError("空闲连接已断开") from exc
+        if not alive:
+            raise DisconnectionError("空闲连接已断开")
 
 
 def load_spatialite(dbapi_connection):

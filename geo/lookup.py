@@ -46,13 +46,13 @@ _QUERIES = {dialect: {name: text(sql) for name, sql in queries.items()}
             for dialect, queries in _QUERIES.items()}
 
 
-def _first_found(session, lon, lat, statement_of):
+def _first_found(session, lon, lat, statement_of, fetch=lambda result: result.scalar()):
     """The first answer of the exact lookup, else of the near one (``statement_of(dialect,
-    kind)`` gives each statement)."""
+    kind)`` gives each statement, ``fetch`` takes the answer from its result)."""
     params = {"lon": float(lon), "lat": float(lat), "tolerance": EDGE_TOLERANCE_DEG}
     dialect_name = session.get_bind().dialect.name
     for kind in ("exact", "near"):
-        found = session.scalar(statement_of(dialect_name, kind), params)
+        found = fetch(session.execute(statement_of(dialect_name, kind), params))
         if found is not None:
             return found
     return None
@@ -63,6 +63,14 @@ def locate_grid_id(session, lon: float, lat: float):
     return _first_found(session, lon, lat, lambda dialect_name, kind: _QUERIES[dialect_name][kind])
 
 
+def locate_grid_row(session, grid_select, id_column, lon: float, lat: float):
+    """The row of ``grid_select`` (a Core select of the grids table, perhaps joined) for the
+    grid containing (lon, lat), found and read in one statement, or None. ``id_column`` is
+    the grids table's id column. A plain row: no ORM loading on a report's busiest step."""
+    return _first_found(session, lon, lat, lambda dialect_name, kind: _row_statement(
+        dialect_name, kind, grid_select, id_column), fetch=lambda result: result.first())
+
+
 def locate_grid(session, grid_model, lon: float, lat: float, options=()):
     """The mapped grid row containing (lon, lat), found and loaded in one statement, or None.
 
@@ -70,6 +78,13 @@ def locate_grid(session, grid_model, lon: float, lat: float, options=()):
     options = tuple(options)
     return _first_found(session, lon, lat, lambda dialect_name, kind: _grid_statement(
         dialect_name, kind, grid_model, options))
+
+
+@lru_cache(maxsize=64)
+def _row_statement(dialect_name, kind, grid_select, id_column):
+    """Built once per dialect, kind and select (callers pass module-level selects)."""
+    query = _QUERIES[dialect_name][kind].columns(id=Integer).scalar_subquery()
+    return grid_select.where(id_column == query)
 
 
 @lru_cache(maxsize=64)

@@ -30,7 +30,7 @@ def create_app(config_name=None, overrides=None):
 
     db.init_app(app)
     with app.app_context():
-        install_hooks(db.engine)
+        install_hooks(db.engine, app.config["DB_PING_AFTER_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), compare_type=True)
     jwt.init_app(app)
 

@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from flask import current_app, g
 from flask_jwt_extended import create_access_token, create_refresh_token
-from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import or_, update
 
 from service.errors import TokenExpired, TokenRevoked, Unauthorized, problem_response
+from service.auth.caller import TOKEN_AND_HOLDER, caller_of
 from service.extensions import db, jwt
-from service.models import CommitteeMember, IssuedToken, User
+from service.models import IssuedToken, User
 from service.models.types import utcnow
 
 
@@ -57,37 +57,29 @@ def revoke_session(access_jti: str, refresh_jti: str | None):
                        .values(revoked_at=utcnow()))
 
 
-# The token's state and its holder, with everything the caller's scope is made of, in one
-# statement: this runs on every request.
-_TOKEN_AND_HOLDER = (
-    select(IssuedToken.revoked_at, User)
-    .join(User, User.id == IssuedToken.user_id)
-    .options(joinedload(User.roles), joinedload(User.assignments),
-             joinedload(User.memberships).lazyload(CommitteeMember.user))
-    .where(IssuedToken.jti == bindparam("jti"))
-)
-
-
 @jwt.token_in_blocklist_loader
 def _is_revoked(_header, payload):
+    """Runs on every request: the token's state and its holder, in one statement."""
     jti = payload.get("jti")
-    row = db.session.execute(_TOKEN_AND_HOLDER, {"jti": jti}).unique().first()
-    if row is None:
+    found = caller_of(db.session.execute(TOKEN_AND_HOLDER, {"jti": jti}).all())
+    if found is None:
         return True  # unknown tokens are refused too
-    g.token_holder = (jti, row.User)
-    return row.revoked_at is not None
+    revoked_at, holder = found
+    g.token_holder = (jti, holder)
+    return revoked_at is not None
 
 
 @jwt.user_lookup_loader
 def _load_user(_header, payload):
+    """The Caller read by ``_is_revoked`` for this very token, if still active."""
     jti, holder = g.pop("token_holder", (None, None))
     try:
         user_id = int(payload["sub"])
     except (KeyError, TypeError, ValueError):
         return None
-    user = holder if holder is not None and jti == payload.get("jti") \
-        else db.session.get(User, user_id)
-    return user if user is not None and user.id == user_id and user.active else None
+    if holder is None or jti != payload.get("jti") or holder.id != user_id:
+        return None
+    return holder if holder.active else None
 
 
 @jwt.expired_token_loader

@@ -1,8 +1,8 @@
 """Reading the town's geography."""
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, undefer
 
-from geo.lookup import locate_grid
+from geo.lookup import locate_grid, locate_grid_row
 from service.errors import NotFound, OutsideArea
 from service.extensions import db
 from service.models import Committee, Grid, Town, User, Village, WorkerAssignment
@@ -11,6 +11,24 @@ from service.pagination import keyset_page
 # A grid with its village, as a report and /locate name both (their boundaries stay deferred).
 # One tuple for every caller: locate_grid builds its statement once per set of options.
 WITH_VILLAGE = (joinedload(Grid.village),)
+
+_grids, _villages = Grid.__table__, Village.__table__
+# A grid and its village as a report names them, as one plain row (no ORM loading).
+GRID_PLACE = select(_grids.c.id, _grids.c.town_id, _grids.c.village_id, _grids.c.code,
+                    _grids.c.name, _villages.c.code.label("village_code"),
+                    _villages.c.name.label("village_name")) \
+    .join_from(_grids, _villages, _villages.c.id == _grids.c.village_id)
+_GRID_PLACE_BY_ID = GRID_PLACE.where(_grids.c.id == bindparam("grid_id"))
+
+
+def locate_place(lon, lat):
+    """The GRID_PLACE row of the grid containing (lon, lat), or None."""
+    return locate_grid_row(db.session, GRID_PLACE, _grids.c.id, lon, lat)
+
+
+def grid_place(grid_id):
+    """The GRID_PLACE row of grid ``grid_id``, or None."""
+    return db.session.execute(_GRID_PLACE_BY_ID, {"grid_id": grid_id}).first()
 
 
 def the_town() -> Town:

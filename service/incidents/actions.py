@@ -4,25 +4,23 @@ import json
 from functools import cache
 
 from shapely.geometry import Point
-from sqlalchemy import insert, select
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, insert, select, update
 
 from geo.dialect import insert_unless_present
 from geo.geojson import to_column
-from geo.lookup import locate_grid
 from service.case_record import require_named
 from service.counters import next_value, next_values
 from service.disputes.workflow import STATUS_NAMES as DISPUTE_STATUS_NAMES
 from service.errors import (ClientIdReused, Forbidden, InvalidTransition, OutsideArea,
                             ValidationFailed)
 from service.extensions import db
-from service.geography.queries import WITH_VILLAGE
+from service.geography.queries import grid_place, locate_place
 from service.incidents import queries
 from service.versions import check_if_match
 from service.incidents.workflow import (ACTION_NAMES, HANDLER, RECORD_ACTION_NAMES,
                                        STATUS_NAMES, transition_for)
-from service.models import Grid, Incident, IncidentEvent, User
+from service.incidents.presenters import IncidentView, view_of
+from service.models import Incident, IncidentEvent, User
 from service.models.incidents import OPEN_STATUSES
 from service.models.types import utcnow
 from service.schema_base import town_time
@@ -48,29 +46,37 @@ def touch(incident):
 
 
 _APPEND_EVENT = insert(IncidentEvent.__table__)  # a table INSERT: no ORM bulk-insert machinery
+_SET_DISPUTE = update(Incident.__table__).where(Incident.__table__.c.id == bindparam("incident_id")) \
+    .values(dispute_id=bindparam("dispute_id"))
 
 
 def record(incident, actor, action, from_status, note=None):
     """Append the change to the case record (written at once; entries are never loaded back),
     with the assignee after it: a dispatch says to whom."""
-    require_named(action, RECORD_ACTION_NAMES)
     assignee = incident.assignee  # set already, perhaps not flushed: not assignee_id
+    _append_event(incident.id, actor.id, action, from_status, incident.status, note,
+                  assignee and assignee.id, incident.updated_at)
+
+
+def _append_event(incident_id, actor_id, action, from_status, to_status, note, assignee_id,
+                  created_at):
+    require_named(action, RECORD_ACTION_NAMES)
     db.session.execute(_APPEND_EVENT, dict(
-        incident_id=incident.id, actor_id=actor.id, action=action, from_status=from_status,
-        to_status=incident.status, note=note, assignee_id=assignee and assignee.id,
-        created_at=incident.updated_at))
+        incident_id=incident_id, actor_id=actor_id, action=action, from_status=from_status,
+        to_status=to_status, note=note, assignee_id=assignee_id, created_at=created_at))
 
 
 def report(user, scope, payload):
     """File a report; a replay of the same client_id answers with the stored incident.
 
-    Returns (incident, created). The unique key (reporter, client_id) decides which of two
-    copies arriving at once is stored: the other finds the first one's row.
+    Returns (IncidentView, created). The unique key (reporter, client_id) decides which of
+    two copies arriving at once is stored: the other finds the first one's row. A new report
+    is written by table statements and answered from the values written, with no ORM object.
     """
     digest = request_hash(payload)
     client_id = str(payload["client_id"])
     try:
-        grid = _grid_for(scope, payload)
+        place = _place_for(scope, payload)
     except (OutsideArea, ValidationFailed):
         # A late copy of a report stored before the reporter's area or the boundaries changed.
         existing = _by_client_id(user, client_id)
@@ -80,14 +86,15 @@ def report(user, scope, payload):
     now = utcnow()
     year = town_time(now).year
     sequence, change_seq = next_values(
-        db.session, f"incidents.number.{grid.town_id}.{year}", CHANGE_SEQUENCE)
+        db.session, f"incidents.number.{place.town_id}.{year}", CHANGE_SEQUENCE)
+    point = payload["location"]
     values = dict(
-        town_id=grid.town_id, number=f"SJ{year}{sequence:06d}", client_id=client_id,
+        town_id=place.town_id, number=f"SJ{year}{sequence:06d}", client_id=client_id,
         request_hash=digest, reporter_id=user.id, category=payload["category"],
         channel=payload["channel"], status="reported",
         description=payload["description"].strip(), accuracy_m=payload["accuracy_m"],
-        location=to_column(Point(payload["location"])) if payload["location"] else None,
-        occurred_at=payload["occurred_at"] or now, grid_id=grid.id, village_id=grid.village_id,
+        location=to_column(Point(point)) if point else None,
+        occurred_at=payload["occurred_at"] or now, grid_id=place.id, village_id=place.village_id,
         assignee_id=None, dispute_id=None, created_at=now, updated_at=utcnow(),
         change_seq=change_seq, version=1,
     )
@@ -95,15 +102,22 @@ def report(user, scope, payload):
     if incident_id is None:  # stored before, by an earlier copy of this report
         db.session.rollback()
         return _replayed(_by_client_id(user, client_id), digest), False
-    incident = _stored(Incident(id=incident_id, **values))
-    for name, row in (("grid", grid), ("village", grid.village), ("reporter", user),
-                      ("assignee", None)):
-        set_committed_value(incident, name, row)  # loaded already: no query to name them
-    record(incident, user, "report", None)
-    if incident.category == "dispute":
-        _open_dispute_for(user, incident, payload)
+    _append_event(incident_id, user.id, "report", None, "reported", None, None,
+                  values["updated_at"])
+    if values["category"] == "dispute":
+        values["dispute_id"] = _open_dispute_for(user, incident_id, values, payload)
     db.session.commit()
-    return incident, True
+    return IncidentView(
+        id=incident_id, lon=point and point[0], lat=point and point[1],
+        grid_code=place.code, grid_name=place.name, village_code=place.village_code,
+        village_name=place.village_name, reporter_name=user.name, assignee_name=None,
+        **{name: values[name] for name in _VIEW_VALUES}), True
+
+
+# What a new report's answer takes from the values written.
+_VIEW_VALUES = [name for name in IncidentView._fields if name not in {
+    "id", "lon", "lat", "grid_code", "grid_name", "village_code", "village_name",
+    "reporter_name", "assignee_name"}]
 
 
 @cache
@@ -114,23 +128,19 @@ def _insert_report(dialect_name):
         .returning(Incident.__table__.c.id)
 
 
-def _stored(incident):
-    """The just-inserted row as a persistent object of the session, without loading it."""
-    make_transient_to_detached(incident)
-    db.session.add(incident)
-    return incident
-
-
-def _open_dispute_for(user, incident, payload):
-    """A dispute report opens its dispute case at once, routed to the right committee."""
+def _open_dispute_for(user, incident_id, values, payload):
+    """A dispute report opens its dispute case at once, routed to the right committee; the
+    dispute's id, which the report then names."""
     from service.disputes.actions import open_dispute
     details = payload["dispute"] or {"type": "other", "parties": [], "serious": False,
                                      "village_ids": []}
-    dispute = open_dispute(user, town_id=incident.town_id, village_id=incident.village_id,
-                           grid_id=incident.grid_id, channel=incident.channel,
-                           description=incident.description, details=details,
-                           incident_id=incident.id, now=incident.created_at)
-    incident.dispute_id = dispute.id
+    dispute = open_dispute(user, town_id=values["town_id"], village_id=values["village_id"],
+                           grid_id=values["grid_id"], channel=values["channel"],
+                           description=values["description"], details=details,
+                           incident_id=incident_id, now=values["created_at"])
+    db.session.flush()
+    db.session.execute(_SET_DISPUTE, {"incident_id": incident_id, "dispute_id": dispute.id})
+    return dispute.id
 
 
 # A dispute report is worked on its dispute; its incident follows: taken up when the committee
@@ -164,28 +174,27 @@ def _by_client_id(user, client_id):
 
 
 def _replayed(existing, digest):
+    """The view of the stored incident a replay answers with."""
     if existing.request_hash != digest:
         raise ClientIdReused("该 client_id 已用于另一份内容不同的上报，请为新上报生成新的 client_id",
                              "This client_id was already used for a different report")
-    return existing
+    return view_of(existing)
 
 
-def _grid_for(scope, payload):
+def _place_for(scope, payload):
+    """The grid (a GRID_PLACE row) a report is filed in: found from its point, else the one
+    chosen, which must be in the reporter's area."""
     if payload["location"] is not None:
-        grid = locate_grid(db.session, Grid, *payload["location"], options=WITH_VILLAGE)
-        if grid is not None:
-            return grid
+        place = locate_place(*payload["location"])
+        if place is not None:
+            return place
         if payload["grid_id"] is None:  # API.md: outside_area "unless grid_id is given"
             raise OutsideArea("上报位置不在本镇任何网格内；无定位时请选择网格",
                               "The location is in no grid of the town", status=422)
-    grid = _grid(payload["grid_id"])
-    if grid is None or not scope.covers(grid.village_id, grid.id):
+    place = grid_place(payload["grid_id"])
+    if place is None or not scope.covers(place.village_id, place.id):
         raise ValidationFailed(errors={"grid_id": ["该网格不存在或不在您的负责范围内"]})
-    return grid
-
-
-def _grid(grid_id):
-    return db.session.get(Grid, grid_id, options=WITH_VILLAGE)
+    return place
 
 
 def check_version(incident, if_match):

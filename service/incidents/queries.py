@@ -26,16 +26,20 @@ LIST_KEY, LIST_KINDS = [Incident.created_at, Incident.id], [datetime, int]
 SYNC_KEY, SYNC_KINDS = [Incident.change_seq], [int]
 # Built once per caller and shape of request (service/statements.py).
 _statements = StatementCache()
+# Table columns, not mapped attributes, where a statement reads columns only: an attribute
+# anywhere in a statement sends it through the ORM's compilation and row loading.
+_incidents = Incident.__table__
 
 
 def visible_to(user, scope):
     """The SQL condition for incidents ``user`` may see: their area, their own reports and
     assignments, and — for mediators — the incidents behind disputes they may see."""
     from service.disputes.queries import visible_to as dispute_visible_to
-    conditions = [scope.area_condition(Incident.village_id, Incident.grid_id),
-                  Incident.reporter_id == user.id, Incident.assignee_id == user.id]
+    c = _incidents.c
+    conditions = [scope.area_condition(c.village_id, c.grid_id),
+                  c.reporter_id == user.id, c.assignee_id == user.id]
     if scope.committee_ids:
-        conditions.append(Incident.id.in_(select(Dispute.incident_id).where(
+        conditions.append(c.id.in_(select(Dispute.incident_id).where(
             Dispute.incident_id.is_not(None), dispute_visible_to(user, scope))))
     return or_(*conditions)
 
@@ -53,8 +57,8 @@ def require_visible(user, scope, incident_id):
     """404 unless the caller may see incident ``incident_id``: its id alone, nothing joined
     (the case record and photo downloads need no more to know they may answer)."""
     def build():
-        return select(Incident.id).where(visible_to(user, scope),
-                                         Incident.id == bindparam("incident_id"))
+        return select(_incidents.c.id).where(visible_to(user, scope),
+                                             _incidents.c.id == bindparam("incident_id"))
 
     stmt = _statements.get(("visible", user.id, scope), build)
     if db.session.scalar(stmt, {"incident_id": incident_id}) is None:
@@ -62,7 +66,7 @@ def require_visible(user, scope, incident_id):
 
 
 def _visible_rows(user, scope):
-    return select(Incident.__table__).where(visible_to(user, scope))
+    return select(_incidents).where(visible_to(user, scope))
 
 
 def named_incidents(rows):
@@ -212,16 +216,16 @@ def _nearby_statement(user, scope, by_category, by_time, limit):
     dialect = db.engine.dialect.name
 
     def build():
-        distance = distance_metres(dialect, Incident.location).label("distance_m")
-        stmt = (select(Incident.id, Incident.number, Incident.category, Incident.status,
-                       Incident.created_at, distance)
-                .where(visible_to(user, scope), Incident.status.in_(OPEN_STATUSES),
-                       Incident.location.is_not(None), within_metres(dialect, Incident.location))
-                .order_by(distance, Incident.id).limit(limit))
+        c = _incidents.c
+        distance = distance_metres(dialect, c.location).label("distance_m")
+        stmt = (select(c.id, c.number, c.category, c.status, c.created_at, distance)
+                .where(visible_to(user, scope), c.status.in_(OPEN_STATUSES),
+                       c.location.is_not(None), within_metres(dialect, c.location))
+                .order_by(distance, c.id).limit(limit))
         if by_category:
-            stmt = stmt.where(Incident.category == bindparam("nearby_category"))
+            stmt = stmt.where(c.category == bindparam("nearby_category"))
         if by_time:
-            stmt = stmt.where(Incident.created_at >= bindparam("nearby_since", type_=UtcDateTime))
+            stmt = stmt.where(c.created_at >= bindparam("nearby_since", type_=UtcDateTime))
         return stmt
 
     return _statements.get(("nearby", dialect, user.id, scope, by_category, by_time, limit),

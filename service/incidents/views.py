@@ -45,11 +45,11 @@ def report(payload):
     # Looked up before the report is stored, in its transaction: the report is not among them.
     duplicates = queries.possible_duplicates(current_user, scope, payload["category"],
                                              *payload["location"]) if payload["location"] else []
-    incident, created = actions.report(current_user, scope, payload)
-    body = incident_item(view_of(incident), [] if created else queries.photos_of(incident.id))
+    view, created = actions.report(current_user, scope, payload)
+    body = incident_item(view, [] if created else queries.photos_of(view.id))
     body["possible_duplicates"] = [duplicate_item(row) for row in duplicates] if created else []
-    location = url_for("incidents.incident", incident_id=incident.id)
-    return with_etag(dump_report_answer, body, incident, 201 if created else 200,
+    location = url_for("incidents.incident", incident_id=view.id)
+    return with_etag(dump_report_answer, body, view, 201 if created else 200,
                      {"Location": location})
 
 

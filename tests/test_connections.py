@@ -1,0 +1,78 @@
+"""Pooled PostgreSQL connections: one broken while idle in the pool is replaced before a
+request uses it; one in steady use is not pinged on every request (geo/engine.py)."""
+import psycopg
+from sqlalchemy.engine import make_url
+
+from service.extensions import db
+from tests.conftest import make_app
+
+API = "/api/v1"
+
+
+def _break_idle_connections(database_url):
+    """What a server restart does to the pool's connections: end every other backend."""
+    admin = make_url(database_url).set(drivername="postgresql").render_as_string(
+        hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        return conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
+
+
+def _pings(app, monkeypatch):
+    dialect, calls = db.engine.dialect, []
+    real_ping = dialect.do_ping
+
+    def counted(dbapi_connection):
+        calls.append(dbapi_connection)
+        return real_ping(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counted)
+    return calls
+
+
+def _sign_in_and_list(client):
+    """A function listing incidents as a signed-in user. Each request gives its connection
+    back to the pool at its end, as in production (the test's app context outlives them)."""
+    answer = client.post(f"{API}/auth/login",
+                         json={"username": "center01", "password": "songyuan-demo"})
+    assert answer.status_code == 200, answer.get_json()
+    token = answer.get_json()["access_token"]
+    db.session.remove()
+
+    def list_incidents():
+        answer = client.get(f"{API}/incidents", headers={"Authorization": f"Bearer {token}"})
+        db.session.remove()
+        return answer
+
+    return list_incidents
+
+
+def test_a_connection_broken_while_idle_is_replaced_before_use(database_url, tmp_path,
+                                                               monkeypatch):
+    app = make_app(database_url, tmp_path, DB_PING_AFTER_IDLE_SECONDS=0)
+    with app.app_context():
+        pings = _pings(app, monkeypatch)
+        list_incidents = _sign_in_and_list(app.test_client())
+        if db.engine.dialect.name == "postgresql":
+            assert _break_idle_connections(database_url) >= 1
+        answer = list_incidents()
+        assert answer.status_code == 200, answer.get_json()
+        if db.engine.dialect.name == "postgresql":
+            assert pings, "an idle connection was used without a ping"
+        else:
+            assert pings == []  # an embedded database has no link to lose
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_connection_in_steady_use_is_not_pinged(database_url, tmp_path, monkeypatch):
+    app = make_app(database_url, tmp_path, DB_PING_AFTER_IDLE_SECONDS=60)
+    with app.app_context():
+        pings = _pings(app, monkeypatch)
+        list_incidents = _sign_in_and_list(app.test_client())
+        for _ in range(5):
+            assert list_incidents().status_code == 200
+        assert pings == []
+        db.session.remove()
+        db.engine.dispose()
