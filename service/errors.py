@@ -7,6 +7,7 @@ HTTP error, and anything unexpected) into the same problem document.
 import logging
 
 from flask import Response, json, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,14 @@ def register_error_handlers(app):
         if exc.code == 405 and exc.valid_methods:
             headers["Allow"] = ", ".join(exc.valid_methods)
         return problem_response(from_http_exception(exc), headers)
+
+    @app.errorhandler(OperationalError)
+    def _database_trouble(exc):
+        # A lost link, a restarting server, a lock or statement timed out, a deadlock: nothing
+        # of the request was kept (its transaction ends with it) and trying again is right.
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    exc.orig)
+        return problem_response(DatabaseUnavailable(), {"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

@@ -4,10 +4,11 @@ from datetime import timedelta
 import jwt as pyjwt
 import pytest
 from flask_jwt_extended import create_access_token
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from service.extensions import db
-from service.models import Committee, IssuedToken, LoginFailure, User, WorkerAssignment
+from service.models import (Committee, CommitteeMember, Grid, IssuedToken, LoginFailure, User,
+                            UserRole, Village, WorkerAssignment)
 from service.models.types import utcnow
 from tests.conftest import make_app
 
@@ -332,3 +333,39 @@ def test_me_admin_sees_the_whole_town(client, auth):
 
 def test_me_needs_a_token(client):
     assert_401(client.get(ME), "unauthorized")
+
+
+def test_a_person_with_several_roles_levels_and_committees_is_read_whole(client, auth):
+    """The caller is read with the token as one row per role × assignment × membership: each
+    counts once, and a change counts from the very next request made with the same token."""
+    user = user_named("l4-441403116201001")
+    own_grid = db.session.scalar(select(WorkerAssignment.grid_id).where(
+        WorkerAssignment.user_id == user.id))
+    other_grids = db.session.scalars(select(Grid.id).where(Grid.id != own_grid)
+                                     .order_by(Grid.id).limit(2)).all()
+    village = db.session.scalar(select(Village.id).order_by(Village.id.desc()).limit(1))
+    committee = db.session.scalar(select(Committee.id).where(Committee.level == "town"))
+    headers = auth.headers("l4-441403116201001")
+    db.session.add_all([
+        *(WorkerAssignment(user_id=user.id, level=4, grid_id=grid) for grid in other_grids),
+        WorkerAssignment(user_id=user.id, level=3, village_id=village),
+        UserRole(user_id=user.id, role="mediator"),
+        CommitteeMember(committee_id=committee, user_id=user.id, is_head=False)])
+    db.session.commit()
+
+    body = client.get(ME, headers=headers).get_json()
+    assert body["roles"] == ["mediator", "worker"]
+    assert body["levels"] == [3, 4]
+    assert body["scope"] == {"town": False, "village_ids": [village],
+                             "grid_ids": sorted([own_grid, *other_grids]),
+                             "committee_ids": [committee]}
+
+    db.session.execute(delete(WorkerAssignment).where(
+        WorkerAssignment.user_id == user.id, WorkerAssignment.grid_id.in_(other_grids)))
+    db.session.execute(delete(UserRole).where(UserRole.user_id == user.id,
+                                              UserRole.role == "mediator"))
+    db.session.commit()
+    body = client.get(ME, headers=headers).get_json()
+    assert body["roles"] == ["worker"]
+    assert body["scope"]["grid_ids"] == [own_grid]
+    assert body["scope"]["village_ids"] == [village]

@@ -1,5 +1,6 @@
 """Pooled PostgreSQL connections: one broken while idle in the pool is replaced before a
-request uses it; one in steady use is not pinged on every request (geo/engine.py)."""
+request uses it; one in steady use is not pinged on every request (geo/engine.py); a request
+that meets a broken one anyway is told to try again, and the next one gets a fresh link."""
 import psycopg
 from sqlalchemy.engine import make_url
 
@@ -74,5 +75,23 @@ def test_a_connection_in_steady_use_is_not_pinged(database_url, tmp_path, monkey
         for _ in range(5):
             assert list_incidents().status_code == 200
         assert pings == []
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_request_that_meets_a_broken_link_is_told_to_try_again(database_url, tmp_path,
+                                                                 monkeypatch):
+    app = make_app(database_url, tmp_path, DB_PING_AFTER_IDLE_SECONDS=3600)
+    with app.app_context():
+        list_incidents = _sign_in_and_list(app.test_client())
+        if db.engine.dialect.name == "postgresql":
+            _break_idle_connections(database_url)
+            answer = list_incidents()
+            assert answer.status_code == 503
+            assert answer.mimetype == "application/problem+json"
+            assert answer.get_json()["code"] == "database_unavailable"
+            assert answer.headers["Retry-After"] == "5"
+        answer = list_incidents()  # the phone's retry: the pool has opened a new link
+        assert answer.status_code == 200, answer.get_json()
         db.session.remove()
         db.engine.dispose()
