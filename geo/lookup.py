@@ -6,7 +6,7 @@ noise only (closer than ``EDGE_TOLERANCE_DEG``, about 1 mm) still resolves.
 """
 from functools import lru_cache
 
-from sqlalchemy import Integer, select, text
+from sqlalchemy import Integer, text
 
 EDGE_TOLERANCE_DEG = 1e-8
 
@@ -63,7 +63,7 @@ def locate_grid_id(session, lon: float, lat: float):
     return _first_found(session, lon, lat, lambda dialect_name, kind: _QUERIES[dialect_name][kind])
 
 
-def locate_grid_row(session, grid_select, id_column, lon: float, lat: float):
+def locate_grid(session, grid_select, id_column, lon: float, lat: float):
     """The row of ``grid_select`` (a Core select of the grids table, perhaps joined) for the
     grid containing (lon, lat), found and read in one statement, or None. ``id_column`` is
     the grids table's id column. A plain row: no ORM loading on a report's busiest step."""
@@ -71,25 +71,9 @@ def locate_grid_row(session, grid_select, id_column, lon: float, lat: float):
         dialect_name, kind, grid_select, id_column), fetch=lambda result: result.first())
 
 
-def locate_grid(session, grid_model, lon: float, lat: float, options=()):
-    """The mapped grid row containing (lon, lat), found and loaded in one statement, or None.
-
-    ``grid_model`` is the ORM class of the grids table; ``options`` are its loader options."""
-    options = tuple(options)
-    return _first_found(session, lon, lat, lambda dialect_name, kind: _grid_statement(
-        dialect_name, kind, grid_model, options))
-
-
 @lru_cache(maxsize=64)
 def _row_statement(dialect_name, kind, grid_select, id_column):
-    """Built once per dialect, kind and select (callers pass module-level selects)."""
+    """Built once per dialect, kind and select: a report looks its grid up every time
+    (callers pass module-level selects)."""
     query = _QUERIES[dialect_name][kind].columns(id=Integer).scalar_subquery()
     return grid_select.where(id_column == query)
-
-
-@lru_cache(maxsize=64)
-def _grid_statement(dialect_name, kind, grid_model, options):
-    """Built once per shape: a report looks its grid up every time. (Loader options compare
-    by identity, so callers pass the same module-level options each time.)"""
-    query = _QUERIES[dialect_name][kind].columns(id=Integer).scalar_subquery()
-    return select(grid_model).options(*options).where(grid_model.id == query)

@@ -4,7 +4,6 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from geo.lookup import locate_grid
 from service.counters import next_value
 from service.deadlines import add_calendar_days
 from service.disputes import record
@@ -15,9 +14,10 @@ from service.disputes.workflow import (ACTION_NAMES, ASSIGNED, CENTER, HEAD, MEM
                                        STATUS_NAMES, SUPERVISOR, transition_for)
 from service.errors import Forbidden, InvalidTransition, OutsideArea, ValidationFailed
 from service.extensions import db
+from service.geography.queries import locate_place
 from service.incidents.actions import follow_dispute
 from service.models import (Dispute, DisputeMediator, DisputeParty, DisputeVillage, FollowUp,
-                            Grid, MediationSession, Village)
+                            MediationSession, Village)
 from service.models.types import utcnow
 from service.notifications import notify
 from service.personal_data import IdNumberCipher, mask_id_number, normalise_id_number
@@ -243,7 +243,7 @@ def intake(user, scope, payload):
 
 def _place_of(scope, payload):
     if payload["location"] is not None:
-        grid = locate_grid(db.session, Grid, *payload["location"])
+        grid = locate_place(*payload["location"])
         if grid is None:
             raise OutsideArea("该位置不在本镇任何网格内", "The location is in no grid", status=422)
         return grid.id, grid.village_id

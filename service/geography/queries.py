@@ -1,19 +1,15 @@
 """Reading the town's geography."""
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import joinedload, undefer
+from sqlalchemy.orm import undefer
 
-from geo.lookup import locate_grid, locate_grid_row
+from geo.lookup import locate_grid
 from service.errors import NotFound, OutsideArea
 from service.extensions import db
 from service.models import Committee, Grid, Town, User, Village, WorkerAssignment
 from service.pagination import keyset_page
 
-# A grid with its village, as a report and /locate name both (their boundaries stay deferred).
-# One tuple for every caller: locate_grid builds its statement once per set of options.
-WITH_VILLAGE = (joinedload(Grid.village),)
-
 _grids, _villages = Grid.__table__, Village.__table__
-# A grid and its village as a report names them, as one plain row (no ORM loading).
+# A grid and its village as a report, a dispute and /locate name them: one plain row.
 GRID_PLACE = select(_grids.c.id, _grids.c.town_id, _grids.c.village_id, _grids.c.code,
                     _grids.c.name, _villages.c.code.label("village_code"),
                     _villages.c.name.label("village_name")) \
@@ -23,7 +19,7 @@ _GRID_PLACE_BY_ID = GRID_PLACE.where(_grids.c.id == bindparam("grid_id"))
 
 def locate_place(lon, lat):
     """The GRID_PLACE row of the grid containing (lon, lat), or None."""
-    return locate_grid_row(db.session, GRID_PLACE, _grids.c.id, lon, lat)
+    return locate_grid(db.session, GRID_PLACE, _grids.c.id, lon, lat)
 
 
 def grid_place(grid_id):
@@ -93,7 +89,7 @@ def chain_of(grid: Grid):
 
 
 def locate(lon, lat):
-    grid = locate_grid(db.session, Grid, lon, lat, options=WITH_VILLAGE)
-    if grid is None:
+    place = locate_place(lon, lat)
+    if place is None:
         raise OutsideArea()
-    return grid
+    return place

@@ -107,4 +107,6 @@ def grid(grid_id):
 def locate(args):
     """定位：经纬度所在的网格与村（社区）；不在任何网格内时 404 outside_area"""
     found = queries.locate(args["lon"], args["lat"])
-    return {"grid": place(found), "village": place(found.village)}
+    return {"grid": place(found),
+            "village": {"id": found.village_id, "code": found.village_code,
+                        "name": found.village_name}}

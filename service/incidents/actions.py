@@ -45,8 +45,9 @@ def touch(incident):
     incident.updated_at = utcnow()
 
 
+_incidents = Incident.__table__
 _APPEND_EVENT = insert(IncidentEvent.__table__)  # a table INSERT: no ORM bulk-insert machinery
-_SET_DISPUTE = update(Incident.__table__).where(Incident.__table__.c.id == bindparam("incident_id")) \
+_SET_DISPUTE = update(_incidents).where(_incidents.c.id == bindparam("incident_id")) \
     .values(dispute_id=bindparam("dispute_id"))
 
 
@@ -124,8 +125,8 @@ _VIEW_VALUES = [name for name in IncidentView._fields if name not in {
 def _insert_report(dialect_name):
     """INSERT of a new report, giving its id, that writes nothing when its (reporter,
     client_id) is stored. A table INSERT: the row's values are all known already."""
-    return insert_unless_present(dialect_name, Incident.__table__, ["reporter_id", "client_id"]) \
-        .returning(Incident.__table__.c.id)
+    return insert_unless_present(dialect_name, _incidents, ["reporter_id", "client_id"]) \
+        .returning(_incidents.c.id)
 
 
 def _open_dispute_for(user, incident_id, values, payload):
