@@ -97,6 +97,8 @@ def client_loop(base, token, submissions, progress, lock, timeout, deadline, see
                 answer, outcome = None, "timeout"
             except requests.ConnectionError:
                 answer, outcome = None, "connection"
+            except requests.RequestException:  # e.g. the answer cut off half-way by the kill
+                answer, outcome = None, "broken answer"
             submission.outcomes[outcome] = submission.outcomes.get(outcome, 0) + 1
             if answer is not None and answer.status_code in ACKNOWLEDGED:
                 body = answer.json()
