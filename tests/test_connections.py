@@ -1,6 +1,8 @@
 """Pooled PostgreSQL connections: one broken while idle in the pool is replaced before a
 request uses it; one in steady use is not pinged on every request (geo/engine.py); a request
 that meets a broken one anyway is told to try again, and the next one gets a fresh link."""
+from contextlib import contextmanager
+
 import psycopg
 from sqlalchemy.engine import make_url
 
@@ -20,7 +22,17 @@ def _break_idle_connections(database_url):
             "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
 
 
-def _pings(app, monkeypatch):
+@contextmanager
+def _app_pinging_after(database_url, tmp_path, idle_seconds):
+    """An app whose pool pings connections idle ``idle_seconds``; its pool closed after."""
+    app = make_app(database_url, tmp_path, DB_PING_AFTER_IDLE_SECONDS=idle_seconds)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _pings(monkeypatch):
     dialect, calls = db.engine.dialect, []
     real_ping = dialect.do_ping
 
@@ -51,9 +63,8 @@ def _sign_in_and_list(client):
 
 def test_a_connection_broken_while_idle_is_replaced_before_use(database_url, tmp_path,
                                                                monkeypatch):
-    app = make_app(database_url, tmp_path, DB_PING_AFTER_IDLE_SECONDS=0)
-    with app.app_context():
-        pings = _pings(app, monkeypatch)
+    with _app_pinging_after(database_url, tmp_path, 0) as app:
+        pings = _pings(monkeypatch)
         list_incidents = _sign_in_and_list(app.test_client())
         if db.engine.dialect.name == "postgresql":
             assert _break_idle_connections(database_url) >= 1
@@ -63,26 +74,19 @@ def test_a_connection_broken_while_idle_is_replaced_before_use(database_url, tmp
             assert pings, "an idle connection was used without a ping"
         else:
             assert pings == []  # an embedded database has no link to lose
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_a_connection_in_steady_use_is_not_pinged(database_url, tmp_path, monkeypatch):
-    app = make_app(database_url, tmp_path, DB_PING_AFTER_IDLE_SECONDS=60)
-    with app.app_context():
-        pings = _pings(app, monkeypatch)
+    with _app_pinging_after(database_url, tmp_path, 60) as app:
+        pings = _pings(monkeypatch)
         list_incidents = _sign_in_and_list(app.test_client())
         for _ in range(5):
             assert list_incidents().status_code == 200
         assert pings == []
-        db.session.remove()
-        db.engine.dispose()
 
 
-def test_a_request_that_meets_a_broken_link_is_told_to_try_again(database_url, tmp_path,
-                                                                 monkeypatch):
-    app = make_app(database_url, tmp_path, DB_PING_AFTER_IDLE_SECONDS=3600)
-    with app.app_context():
+def test_a_request_that_meets_a_broken_link_is_told_to_try_again(database_url, tmp_path):
+    with _app_pinging_after(database_url, tmp_path, 3600) as app:
         list_incidents = _sign_in_and_list(app.test_client())
         if db.engine.dialect.name == "postgresql":
             _break_idle_connections(database_url)
@@ -93,5 +97,3 @@ def test_a_request_that_meets_a_broken_link_is_told_to_try_again(database_url, t
             assert answer.headers["Retry-After"] == "5"
         answer = list_incidents()  # the phone's retry: the pool has opened a new link
         assert answer.status_code == 200, answer.get_json()
-        db.session.remove()
-        db.engine.dispose()

@@ -32,8 +32,8 @@ class Caller:
     name: str
     active: bool
     role_names: frozenset
-    assignments: tuple
-    memberships: tuple
+    assignments: frozenset
+    memberships: frozenset
 
 
 _tokens, _users = IssuedToken.__table__, User.__table__
@@ -62,10 +62,8 @@ def caller_of(rows):
     caller = Caller(
         id=first.id, username=first.username, name=first.name, active=first.active,
         role_names=frozenset(row.role for row in rows if row.role is not None),
-        assignments=tuple(sorted({Assignment(row.level, row.town_id, row.village_id, row.grid_id)
-                                  for row in rows if row.level is not None},
-                                 key=lambda a: (a.level, a.town_id or 0, a.village_id or 0,
-                                                a.grid_id or 0))),
-        memberships=tuple(sorted({Membership(row.committee_id, row.is_head)
-                                  for row in rows if row.committee_id is not None})))
+        assignments=frozenset(Assignment(row.level, row.town_id, row.village_id, row.grid_id)
+                              for row in rows if row.level is not None),
+        memberships=frozenset(Membership(row.committee_id, row.is_head)
+                              for row in rows if row.committee_id is not None))
     return first.revoked_at, caller

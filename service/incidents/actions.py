@@ -103,7 +103,7 @@ def report(user, scope, payload):
     if incident_id is None:  # stored before, by an earlier copy of this report
         db.session.rollback()
         return _replayed(_by_client_id(user, client_id), digest), False
-    _append_event(incident_id, user.id, "report", None, "reported", None, None,
+    _append_event(incident_id, user.id, "report", None, values["status"], None, None,
                   values["updated_at"])
     if values["category"] == "dispute":
         values["dispute_id"] = _open_dispute_for(user, incident_id, values, payload)
@@ -139,7 +139,6 @@ def _open_dispute_for(user, incident_id, values, payload):
                            grid_id=values["grid_id"], channel=values["channel"],
                            description=values["description"], details=details,
                            incident_id=incident_id, now=values["created_at"])
-    db.session.flush()
     db.session.execute(_SET_DISPUTE, {"incident_id": incident_id, "dispute_id": dispute.id})
     return dispute.id
 
