@@ -115,15 +115,19 @@ def json_app(handle):
 
 app = json_app(lambda _environ, body: insert_point(body))
 
-flask_app = Flask(__name__)
+
+def flask_json_app(name, path, handle):
+    """``json_app`` inside a bare Flask app: GET /health, and POST ``path``'s JSON body to
+    ``handle(environ, body)``. What the framework alone adds to the same work."""
+    flask = Flask(name)
+    flask.get("/health")(lambda: {"status": "ok"})
+
+    @flask.post(path)
+    def _post():
+        status, answer = handle(request.environ, request.get_json(silent=True) or {})
+        return answer, status
+
+    return flask
 
 
-@flask_app.get("/health")
-def _health():
-    return {"status": "ok"}
-
-
-@flask_app.post("/points")
-def _points():
-    status, answer = insert_point(request.get_json(silent=True) or {})
-    return answer, status
+flask_app = flask_json_app(__name__, "/points", lambda _environ, body: insert_point(body))

@@ -80,30 +80,67 @@ INSERT INTO incident_events (incident_id, actor_id, action, from_status, to_stat
 VALUES (%(incident_id)s, %(actor_id)s, 'report', NULL, 'reported', %(created_at)s)"""
 
 
-def report(token, body):
-    """(HTTP status, answer) for one report: the service's statements, one transaction."""
+def parse(token, body):
+    """The report's inputs: the verified claims and the body's fields, or None when bad."""
     try:
         claims = jwt.decode(token, SECRET, algorithms=["HS256"])
         lon, lat = (float(value) for value in body["location"]["coordinates"])
-        client_id, category = str(uuid.UUID(body["client_id"])), body["category"]
-        description = body["description"].strip()
+        return {"jti": claims["jti"], "lon": lon, "lat": lat,
+                "client_id": str(uuid.UUID(body["client_id"])), "category": body["category"],
+                "description": body["description"].strip(), "request_hash": request_hash(body)}
     except (jwt.PyJWTError, ValueError, KeyError, TypeError):
+        return None
+
+
+def duplicate_parameters(report, now):
+    return {"open": list(OPEN_STATUSES), "category": report["category"],
+            "since": now - DUPLICATE_WINDOW, "limit": DUPLICATE_LIMIT,
+            **nearby_parameters(report["lon"], report["lat"], DUPLICATE_RADIUS_M)}
+
+
+def town_time(moment):
+    return moment.astimezone(TOWN_TIME_ZONE).isoformat()
+
+
+def answer(report, stored, grid, holder, duplicates):
+    """The 201 body: ``stored`` (id, number, created_at, updated_at); ``grid`` (id, code, name,
+    village id, code, name); ``holder`` (id, name); ``duplicates`` (id, number, category,
+    status, created_at, distance_m) rows."""
+    incident_id, number, created_at, updated_at = stored
+    return {
+        "id": incident_id, "number": number, "client_id": report["client_id"],
+        "category": report["category"], "channel": "grid_worker", "status": "reported",
+        "description": report["description"],
+        "grid": {"id": grid[0], "code": grid[1], "name": grid[2]},
+        "village": {"id": grid[3], "code": grid[4], "name": grid[5]},
+        "location": {"type": "Point", "coordinates": [report["lon"], report["lat"]]},
+        "accuracy_m": None, "occurred_at": town_time(created_at),
+        "reporter": {"id": holder[0], "name": holder[1]}, "assignee": None,
+        "created_at": town_time(created_at), "updated_at": town_time(updated_at), "version": 1,
+        "dispute_id": None, "photos": [],
+        "possible_duplicates": [{"id": row[0], "number": row[1], "category": row[2],
+                                 "status": row[3], "distance_m": round(float(row[5]), 1),
+                                 "created_at": town_time(row[4])} for row in duplicates]}
+
+
+def report(token, body):
+    """(HTTP status, answer) for one report: the service's statements, one transaction."""
+    report = parse(token, body)
+    if report is None:
         return 400, {"code": "bad_request"}
-    digest = request_hash(body)
     conn = POOL.get()
     try:
         with conn.transaction():
-            rows = conn.execute(HOLDER, {"jti": claims["jti"]}).fetchall()
+            rows = conn.execute(HOLDER, {"jti": report["jti"]}).fetchall()
             if not rows or rows[0][0] is not None or not rows[0][3]:
                 return 401, {"code": "unauthorized"}
             user_id, user_name = rows[0][1], rows[0][2]
             grid_ids = sorted({row[7] for row in rows if row[5] == 4})
             now = datetime.now(timezone.utc)
             duplicates = conn.execute(DUPLICATES, {
-                "grid_ids": grid_ids, "user_id": user_id, "open": list(OPEN_STATUSES),
-                "category": category, "since": now - DUPLICATE_WINDOW, "limit": DUPLICATE_LIMIT,
-                **nearby_parameters(lon, lat, DUPLICATE_RADIUS_M)}).fetchall()
-            grid = conn.execute(GRID, {"lon": lon, "lat": lat}).fetchone()
+                "grid_ids": grid_ids, "user_id": user_id,
+                **duplicate_parameters(report, now)}).fetchall()
+            grid = conn.execute(GRID, report).fetchone()
             if grid is None:
                 return 422, {"code": "outside_area"}
             grid_id, town_id, village_id = grid[0], grid[1], grid[2]
@@ -113,10 +150,8 @@ def report(token, body):
             number = f"SJ{year}{values[number_name]:06d}"
             updated_at = datetime.now(timezone.utc)
             stored = conn.execute(INCIDENT, {
-                "town_id": town_id, "number": number, "client_id": client_id,
-                "request_hash": digest, "reporter_id": user_id, "category": category,
-                "description": description, "lon": lon, "lat": lat, "now": now,
-                "grid_id": grid_id, "village_id": village_id,
+                **report, "town_id": town_id, "number": number, "reporter_id": user_id,
+                "now": now, "grid_id": grid_id, "village_id": village_id,
                 "change_seq": values["incidents.change_seq"], "updated_at": updated_at}).fetchone()
             if stored is None:
                 return 200, {"code": "replayed"}
@@ -124,21 +159,9 @@ def report(token, body):
                                  "created_at": updated_at})
     finally:
         POOL.put(conn)
-    town = lambda moment: moment.astimezone(TOWN_TIME_ZONE).isoformat()  # noqa: E731
-    return 201, {
-        "id": stored[0], "number": number, "client_id": client_id, "category": category,
-        "channel": "grid_worker", "status": "reported", "description": description,
-        "grid": {"id": grid_id, "code": grid[3], "name": grid[4]},
-        "village": {"id": village_id, "code": grid[5], "name": grid[6]},
-        "location": {"type": "Point", "coordinates": [lon, lat]}, "accuracy_m": None,
-        "occurred_at": town(now), "reporter": {"id": user_id, "name": user_name},
-        "assignee": None, "created_at": town(now), "updated_at": town(updated_at), "version": 1,
-        "dispute_id": None, "photos": [],
-        "possible_duplicates": [{"id": row[0], "number": row[1], "category": row[2],
-                                 "status": row[3], "distance_m": round(float(row[5]), 1),
-                                 "created_at": town(row[4])} for row in duplicates]}
-
-
+    return 201, answer(report, (stored[0], number, now, updated_at),
+                       (grid_id, grid[3], grid[4], village_id, grid[5], grid[6]),
+                       (user_id, user_name), duplicates)
 
 
 app = json_app(lambda environ, body: report(

@@ -9,7 +9,9 @@ configuration (the same for both apps) this serves
     bare Flask app (what the framework alone costs), and
   * bench/bare_report.py — the service's own report statements (token and holder, duplicates,
     grid, counters, INSERT, case record, commit) in plain psycopg: what the work itself costs
-    with no framework, the floor any implementation on this schema stands on,
+    with no framework, the floor any implementation on this schema stands on, and
+  * bench/bare_report_one_statement.py — the same work as one SQL statement, one round trip:
+    the lowest that floor goes; and the same inside a bare Flask app,
 and drives each with 16 concurrent clients (connections; the service's requests signed in as
 16 different level-4 grid workers in turn) POSTing random points inside the demo grids: a
 warm-up, then a timed run.
@@ -262,8 +264,13 @@ def remove_reports_after(plain_url, after_id):
 APPS = {"service": ("service:create_app()", "/api/v1/incidents", "incidents"),
         "bare": ("bench.bare_app:app", "/points", "bench_points"),
         "bare Flask": ("bench.bare_app:flask_app", "/points", "bench_points"),
-        "bare, same work": ("bench.bare_report:app", "/incidents", "incidents")}
-CLEARED_AFTERWARDS = {"bare, same work"}
+        "bare, same work": ("bench.bare_report:app", "/incidents", "incidents"),
+        "bare, same work, one statement": ("bench.bare_report_one_statement:app", "/incidents",
+                                           "incidents"),
+        "bare Flask, same work, one statement": ("bench.bare_report_one_statement:flask_app",
+                                                 "/incidents", "incidents")}
+CLEARED_AFTERWARDS = {"bare, same work", "bare, same work, one statement",
+                      "bare Flask, same work, one statement"}
 
 
 def run_config(config, args, database_url, load, workdir):
@@ -286,7 +293,11 @@ def run_config(config, args, database_url, load, workdir):
     return {"config": config, **results,
             "ratio": results["service"]["rps"] / bare if bare else None,
             "flask_ratio": results["bare Flask"]["rps"] / bare if bare else None,
-            "same_work_ratio": results["bare, same work"]["rps"] / bare if bare else None}
+            "same_work_ratio": results["bare, same work"]["rps"] / bare if bare else None,
+            "one_statement_ratio": (results["bare, same work, one statement"]["rps"] / bare
+                                    if bare else None),
+            "flask_one_statement_ratio": (results["bare Flask, same work, one statement"]["rps"]
+                                          / bare if bare else None)}
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -345,14 +356,17 @@ def main(argv=None):
     headers = ["gunicorn (every app)", "service req/s", "service p50 ms", "service p99 ms",
                "bare req/s", "bare p50 ms", "bare p99 ms", "service/bare", "≥ 50 %",
                "p99 ≤ 50 ms", "bare Flask req/s (÷ bare)",
-               "same work, bare psycopg req/s (÷ bare)", "service ÷ same work",
+               "same work, bare psycopg req/s (÷ bare)",
+               "same work in one statement req/s (÷ bare)",
+               "the same in bare Flask req/s (÷ bare)", "service ÷ same work",
                "duplicates per report",
                "service worker RSS MB",
                "non-2xx (svc/bare)"]
     rows = []
     for run in runs:
         service, bare, flask = run["service"], run["bare"], run["bare Flask"]
-        same_work = run["bare, same work"]
+        same_work, one_statement = run["bare, same work"], run["bare, same work, one statement"]
+        flask_one_statement = run["bare Flask, same work, one statement"]
         rss = [value for value in service["worker_rss_mb"].values() if value is not None]
         bad = lambda result: sum(n for s, n in result["statuses"].items() if not s.startswith("2")) \
             + sum(result["errors"].values())
@@ -364,6 +378,8 @@ def main(argv=None):
             "yes" if service["p99_ms"] <= 50 else "**no**",
             f"{fmt(flask['rps'])} ({run['flask_ratio']:.0%})",
             f"{fmt(same_work['rps'])} ({run['same_work_ratio']:.0%})",
+            f"{fmt(one_statement['rps'])} ({run['one_statement_ratio']:.0%})",
+            f"{fmt(flask_one_statement['rps'])} ({run['flask_one_statement_ratio']:.0%})",
             f"{service['rps'] / same_work['rps']:.0%}" if same_work["rps"] else "–",
             fmt(service["duplicates_per_report"]),
             " / ".join(f"{value:.0f}" for value in rss) + (" (max ≤ 150: yes)" if max(rss) <= 150
