@@ -92,28 +92,28 @@ def parse(token, body):
         return None
 
 
-def duplicate_parameters(report, now):
-    return {"open": list(OPEN_STATUSES), "category": report["category"],
+def duplicate_parameters(inputs, now):
+    return {"open": list(OPEN_STATUSES), "category": inputs["category"],
             "since": now - DUPLICATE_WINDOW, "limit": DUPLICATE_LIMIT,
-            **nearby_parameters(report["lon"], report["lat"], DUPLICATE_RADIUS_M)}
+            **nearby_parameters(inputs["lon"], inputs["lat"], DUPLICATE_RADIUS_M)}
 
 
 def town_time(moment):
     return moment.astimezone(TOWN_TIME_ZONE).isoformat()
 
 
-def answer(report, stored, grid, holder, duplicates):
+def answer(inputs, stored, grid, holder, duplicates):
     """The 201 body: ``stored`` (id, number, created_at, updated_at); ``grid`` (id, code, name,
     village id, code, name); ``holder`` (id, name); ``duplicates`` (id, number, category,
     status, created_at, distance_m) rows."""
     incident_id, number, created_at, updated_at = stored
     return {
-        "id": incident_id, "number": number, "client_id": report["client_id"],
-        "category": report["category"], "channel": "grid_worker", "status": "reported",
-        "description": report["description"],
+        "id": incident_id, "number": number, "client_id": inputs["client_id"],
+        "category": inputs["category"], "channel": "grid_worker", "status": "reported",
+        "description": inputs["description"],
         "grid": {"id": grid[0], "code": grid[1], "name": grid[2]},
         "village": {"id": grid[3], "code": grid[4], "name": grid[5]},
-        "location": {"type": "Point", "coordinates": [report["lon"], report["lat"]]},
+        "location": {"type": "Point", "coordinates": [inputs["lon"], inputs["lat"]]},
         "accuracy_m": None, "occurred_at": town_time(created_at),
         "reporter": {"id": holder[0], "name": holder[1]}, "assignee": None,
         "created_at": town_time(created_at), "updated_at": town_time(updated_at), "version": 1,
@@ -125,13 +125,13 @@ def answer(report, stored, grid, holder, duplicates):
 
 def report(token, body):
     """(HTTP status, answer) for one report: the service's statements, one transaction."""
-    report = parse(token, body)
-    if report is None:
+    inputs = parse(token, body)
+    if inputs is None:
         return 400, {"code": "bad_request"}
     conn = POOL.get()
     try:
         with conn.transaction():
-            rows = conn.execute(HOLDER, {"jti": report["jti"]}).fetchall()
+            rows = conn.execute(HOLDER, {"jti": inputs["jti"]}).fetchall()
             if not rows or rows[0][0] is not None or not rows[0][3]:
                 return 401, {"code": "unauthorized"}
             user_id, user_name = rows[0][1], rows[0][2]
@@ -139,8 +139,8 @@ def report(token, body):
             now = datetime.now(timezone.utc)
             duplicates = conn.execute(DUPLICATES, {
                 "grid_ids": grid_ids, "user_id": user_id,
-                **duplicate_parameters(report, now)}).fetchall()
-            grid = conn.execute(GRID, report).fetchone()
+                **duplicate_parameters(inputs, now)}).fetchall()
+            grid = conn.execute(GRID, inputs).fetchone()
             if grid is None:
                 return 422, {"code": "outside_area"}
             grid_id, town_id, village_id = grid[0], grid[1], grid[2]
@@ -150,7 +150,7 @@ def report(token, body):
             number = f"SJ{year}{values[number_name]:06d}"
             updated_at = datetime.now(timezone.utc)
             stored = conn.execute(INCIDENT, {
-                **report, "town_id": town_id, "number": number, "reporter_id": user_id,
+                **inputs, "town_id": town_id, "number": number, "reporter_id": user_id,
                 "now": now, "grid_id": grid_id, "village_id": village_id,
                 "change_seq": values["incidents.change_seq"], "updated_at": updated_at}).fetchone()
             if stored is None:
@@ -159,7 +159,7 @@ def report(token, body):
                                  "created_at": updated_at})
     finally:
         POOL.put(conn)
-    return 201, answer(report, (stored[0], number, now, updated_at),
+    return 201, answer(inputs, (stored[0], number, now, updated_at),
                        (grid_id, grid[3], grid[4], village_id, grid[5], grid[6]),
                        (user_id, user_name), duplicates)
 

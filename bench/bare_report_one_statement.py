@@ -82,13 +82,13 @@ FROM holder LEFT JOIN grid ON true LEFT JOIN stored ON true"""
 
 def report(token, body):
     """(HTTP status, answer) for one report: one statement, committed on its own."""
-    report = parse(token, body)
-    if report is None:
+    inputs = parse(token, body)
+    if inputs is None:
         return 400, {"code": "bad_request"}
     now = datetime.now(timezone.utc)
     conn = POOL.get()
     try:
-        row = conn.execute(REPORT, {**report, **duplicate_parameters(report, now), "now": now,
+        row = conn.execute(REPORT, {**inputs, **duplicate_parameters(inputs, now), "now": now,
                                     "year": str(now.astimezone(TOWN_TIME_ZONE).year)}).fetchone()
     finally:
         POOL.put(conn)
@@ -99,7 +99,7 @@ def report(token, body):
     if row[8] is None:
         return 200, {"code": "replayed"}
     duplicates = [(d[0], d[1], d[2], d[3], datetime.fromisoformat(d[4]), d[5]) for d in row[12]]
-    return 201, answer(report, row[8:12], row[2:8], row[:2], duplicates)
+    return 201, answer(inputs, row[8:12], row[2:8], row[:2], duplicates)
 
 
 def handle(environ, body):
