@@ -359,6 +359,7 @@ def main(argv=None):
                "same work, bare psycopg req/s (÷ bare)",
                "same work in one statement req/s (÷ bare)",
                "the same in bare Flask req/s (÷ bare)", "service ÷ same work",
+               "service ÷ one statement in bare Flask",
                "duplicates per report",
                "service worker RSS MB",
                "non-2xx (svc/bare)"]
@@ -381,6 +382,8 @@ def main(argv=None):
             f"{fmt(one_statement['rps'])} ({run['one_statement_ratio']:.0%})",
             f"{fmt(flask_one_statement['rps'])} ({run['flask_one_statement_ratio']:.0%})",
             f"{service['rps'] / same_work['rps']:.0%}" if same_work["rps"] else "–",
+            f"{service['rps'] / flask_one_statement['rps']:.0%}" if flask_one_statement["rps"]
+            else "–",
             fmt(service["duplicates_per_report"]),
             " / ".join(f"{value:.0f}" for value in rss) + (" (max ≤ 150: yes)" if max(rss) <= 150
                                                          else " (**> 150**)"),
