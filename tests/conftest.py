@@ -8,6 +8,7 @@ tests are skipped, except under CI (CI=true), where they fail.
 import itertools
 import os
 import shutil
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -128,13 +129,20 @@ def database_url(databases, tmp_path):
     databases.drop(url)
 
 
-@pytest.fixture
-def app(database_url, tmp_path):
-    app = make_app(database_url, tmp_path)
+@contextmanager
+def app_in_context(database_url, tmp_path, **overrides):
+    """An app inside its application context; its session and pool closed afterwards."""
+    app = make_app(database_url, tmp_path, **overrides)
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    with app_in_context(database_url, tmp_path) as app:
+        yield app
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """Pooled PostgreSQL connections: one broken while idle in the pool is replaced before a
 request uses it; one in steady use is not pinged on every request (geo/engine.py); a request
 that meets a broken one anyway is told to try again, and the next one gets a fresh link."""
-from contextlib import contextmanager
-
 import psycopg
 from sqlalchemy.engine import make_url
 
 from service.extensions import db
-from tests.conftest import make_app
+from tests.conftest import app_in_context
 
 API = "/api/v1"
 
@@ -20,16 +18,6 @@ def _break_idle_connections(database_url):
         return conn.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
-
-
-@contextmanager
-def _app_pinging_after(database_url, tmp_path, idle_seconds):
-    """An app whose pool pings connections idle ``idle_seconds``; its pool closed after."""
-    app = make_app(database_url, tmp_path, DB_PING_AFTER_IDLE_SECONDS=idle_seconds)
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _pings(monkeypatch):
@@ -63,7 +51,7 @@ def _sign_in_and_list(client):
 
 def test_a_connection_broken_while_idle_is_replaced_before_use(database_url, tmp_path,
                                                                monkeypatch):
-    with _app_pinging_after(database_url, tmp_path, 0) as app:
+    with app_in_context(database_url, tmp_path, DB_PING_AFTER_IDLE_SECONDS=0) as app:
         pings = _pings(monkeypatch)
         list_incidents = _sign_in_and_list(app.test_client())
         if db.engine.dialect.name == "postgresql":
@@ -77,7 +65,7 @@ def test_a_connection_broken_while_idle_is_replaced_before_use(database_url, tmp
 
 
 def test_a_connection_in_steady_use_is_not_pinged(database_url, tmp_path, monkeypatch):
-    with _app_pinging_after(database_url, tmp_path, 60) as app:
+    with app_in_context(database_url, tmp_path, DB_PING_AFTER_IDLE_SECONDS=60) as app:
         pings = _pings(monkeypatch)
         list_incidents = _sign_in_and_list(app.test_client())
         for _ in range(5):
@@ -86,7 +74,7 @@ def test_a_connection_in_steady_use_is_not_pinged(database_url, tmp_path, monkey
 
 
 def test_a_request_that_meets_a_broken_link_is_told_to_try_again(database_url, tmp_path):
-    with _app_pinging_after(database_url, tmp_path, 3600) as app:
+    with app_in_context(database_url, tmp_path, DB_PING_AFTER_IDLE_SECONDS=3600) as app:
         list_incidents = _sign_in_and_list(app.test_client())
         if db.engine.dialect.name == "postgresql":
             _break_idle_connections(database_url)
