@@ -37,14 +37,15 @@ LEFT JOIN worker_assignments a ON a.user_id = u.id
 LEFT JOIN committee_members m ON m.user_id = u.id
 WHERE t.jti = %(jti)s"""
 
-# A level-4 worker's area: their grids and their own reports (the bench signs in level-4 workers).
-DUPLICATES = """
+# A level-4 worker's area: their grids and their own reports (the bench signs in level-4 workers),
+# given as SQL for their grid ids and their user id.
+DUPLICATES_IN_AREA = """
 SELECT id, number, category, status, created_at,
        ST_Distance(geography(location),
                    geography(ST_SetSRID(ST_MakePoint(%(nearby_lon)s, %(nearby_lat)s), 4326)))
            AS distance_m
 FROM incidents
-WHERE (grid_id = ANY(%(grid_ids)s) OR reporter_id = %(user_id)s OR assignee_id = %(user_id)s)
+WHERE (grid_id = ANY({grid_ids}) OR reporter_id = {user_id} OR assignee_id = {user_id})
   AND status = ANY(%(open)s) AND location IS NOT NULL
   AND location && ST_MakeEnvelope(%(nearby_west)s, %(nearby_south)s, %(nearby_east)s,
                                   %(nearby_north)s, 4326)
@@ -53,6 +54,7 @@ WHERE (grid_id = ANY(%(grid_ids)s) OR reporter_id = %(user_id)s OR assignee_id =
                  %(nearby_metres)s)
   AND category = %(category)s AND created_at >= %(since)s
 ORDER BY distance_m, id LIMIT %(limit)s"""
+DUPLICATES = DUPLICATES_IN_AREA.format(grid_ids="%(grid_ids)s", user_id="%(user_id)s")
 
 GRID = """
 SELECT g.id, g.town_id, g.village_id, g.code, g.name, v.code, v.name

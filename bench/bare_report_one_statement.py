@@ -17,37 +17,21 @@ in the same run, bounds what any implementation can.
 from datetime import datetime, timezone
 
 from bench.bare_app import POOL, flask_json_app, json_app
-from bench.bare_report import answer, duplicate_parameters, parse
+from bench.bare_report import DUPLICATES_IN_AREA, GRID, answer, duplicate_parameters, parse
 from service.schema_base import TOWN_TIME_ZONE
 
-REPORT = """
+# bench/bare_report's grid and duplicates statements, the holder's id and grids read in SQL.
+_HOLDER_ID = "(SELECT id FROM holder)"
+_DUPLICATES = DUPLICATES_IN_AREA.format(
+    grid_ids=f"ARRAY(SELECT grid_id FROM worker_assignments WHERE user_id = {_HOLDER_ID} "
+             "AND level = 4)",
+    user_id=_HOLDER_ID)
+REPORT = f"""
 WITH holder AS (
     SELECT u.id, u.name FROM issued_tokens t JOIN users u ON u.id = t.user_id
     WHERE t.jti = %(jti)s AND t.revoked_at IS NULL AND u.active),
-grid AS (
-    SELECT g.id, g.town_id, g.village_id, g.code, g.name, v.code AS village_code,
-           v.name AS village_name
-    FROM grids g JOIN villages v ON v.id = g.village_id
-    WHERE g.id = (SELECT id FROM grids
-                  WHERE ST_Intersects(boundary, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326))
-                  ORDER BY code LIMIT 1)),
-duplicates AS (
-    SELECT i.id, i.number, i.category, i.status, i.created_at,
-           ST_Distance(geography(i.location),
-                       geography(ST_SetSRID(ST_MakePoint(%(nearby_lon)s, %(nearby_lat)s), 4326)))
-               AS distance_m
-    FROM incidents i
-    WHERE (i.grid_id = ANY(ARRAY(SELECT a.grid_id FROM worker_assignments a
-                                 WHERE a.user_id = (SELECT id FROM holder) AND a.level = 4))
-           OR i.reporter_id = (SELECT id FROM holder) OR i.assignee_id = (SELECT id FROM holder))
-      AND i.status = ANY(%(open)s) AND i.location IS NOT NULL
-      AND i.location && ST_MakeEnvelope(%(nearby_west)s, %(nearby_south)s, %(nearby_east)s,
-                                        %(nearby_north)s, 4326)
-      AND ST_DWithin(geography(i.location),
-                     geography(ST_SetSRID(ST_MakePoint(%(nearby_lon)s, %(nearby_lat)s), 4326)),
-                     %(nearby_metres)s)
-      AND i.category = %(category)s AND i.created_at >= %(since)s
-    ORDER BY distance_m, i.id LIMIT %(limit)s),
+grid (id, town_id, village_id, code, name, village_code, village_name) AS ({GRID}),
+duplicates AS ({_DUPLICATES}),
 numbered AS (
     INSERT INTO counters (name, value)
     SELECT 'incidents.number.' || grid.town_id || '.' || %(year)s, 1 FROM grid, holder
