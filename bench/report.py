@@ -269,6 +269,10 @@ APPS = {"service": ("service:create_app()", "/api/v1/incidents", "incidents"),
                                            "incidents"),
         "bare Flask, same work, one statement": ("bench.bare_report_one_statement:flask_app",
                                                  "/incidents", "incidents")}
+# The baselines shown beside the service as shares of bare: app name → column label.
+BASELINES = {"bare Flask": "bare Flask", "bare, same work": "same work, bare psycopg",
+             "bare, same work, one statement": "same work in one statement",
+             "bare Flask, same work, one statement": "the same in bare Flask"}
 CLEARED_AFTERWARDS = {"bare, same work", "bare, same work, one statement",
                       "bare Flask, same work, one statement"}
 
@@ -291,13 +295,8 @@ def run_config(config, args, database_url, load, workdir):
               f"statuses {results[name]['statuses']}", file=sys.stderr, flush=True)
     bare = results["bare"]["rps"]
     return {"config": config, **results,
-            "ratio": results["service"]["rps"] / bare if bare else None,
-            "flask_ratio": results["bare Flask"]["rps"] / bare if bare else None,
-            "same_work_ratio": results["bare, same work"]["rps"] / bare if bare else None,
-            "one_statement_ratio": (results["bare, same work, one statement"]["rps"] / bare
-                                    if bare else None),
-            "flask_one_statement_ratio": (results["bare Flask, same work, one statement"]["rps"]
-                                          / bare if bare else None)}
+            "share_of_bare": {name: result["rps"] / bare if bare else None
+                              for name, result in results.items()}}
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -355,19 +354,17 @@ def main(argv=None):
 
     headers = ["gunicorn (every app)", "service req/s", "service p50 ms", "service p99 ms",
                "bare req/s", "bare p50 ms", "bare p99 ms", "service/bare", "≥ 50 %",
-               "p99 ≤ 50 ms", "bare Flask req/s (÷ bare)",
-               "same work, bare psycopg req/s (÷ bare)",
-               "same work in one statement req/s (÷ bare)",
-               "the same in bare Flask req/s (÷ bare)", "service ÷ same work",
+               "p99 ≤ 50 ms", *(f"{label} req/s (÷ bare)" for label in BASELINES.values()),
+               "service ÷ same work",
                "service ÷ one statement in bare Flask",
                "duplicates per report",
                "service worker RSS MB",
                "non-2xx (svc/bare)"]
     rows = []
     for run in runs:
-        service, bare, flask = run["service"], run["bare"], run["bare Flask"]
-        same_work, one_statement = run["bare, same work"], run["bare, same work, one statement"]
-        flask_one_statement = run["bare Flask, same work, one statement"]
+        service, bare, share = run["service"], run["bare"], run["share_of_bare"]
+        over = lambda name: (f"{service['rps'] / run[name]['rps']:.0%}"  # noqa: E731
+                             if run[name]["rps"] else "–")
         rss = [value for value in service["worker_rss_mb"].values() if value is not None]
         bad = lambda result: sum(n for s, n in result["statuses"].items() if not s.startswith("2")) \
             + sum(result["errors"].values())
@@ -375,15 +372,10 @@ def main(argv=None):
             run["config"]["name"],
             fmt(service["rps"]), fmt(service["p50_ms"]), fmt(service["p99_ms"]),
             fmt(bare["rps"]), fmt(bare["p50_ms"]), fmt(bare["p99_ms"]),
-            f"{run['ratio']:.1%}", "yes" if run["ratio"] >= 0.5 else "**no**",
+            f"{share['service']:.1%}", "yes" if share["service"] >= 0.5 else "**no**",
             "yes" if service["p99_ms"] <= 50 else "**no**",
-            f"{fmt(flask['rps'])} ({run['flask_ratio']:.0%})",
-            f"{fmt(same_work['rps'])} ({run['same_work_ratio']:.0%})",
-            f"{fmt(one_statement['rps'])} ({run['one_statement_ratio']:.0%})",
-            f"{fmt(flask_one_statement['rps'])} ({run['flask_one_statement_ratio']:.0%})",
-            f"{service['rps'] / same_work['rps']:.0%}" if same_work["rps"] else "–",
-            f"{service['rps'] / flask_one_statement['rps']:.0%}" if flask_one_statement["rps"]
-            else "–",
+            *(f"{fmt(run[name]['rps'])} ({share[name]:.0%})" for name in BASELINES),
+            over("bare, same work"), over("bare Flask, same work, one statement"),
             fmt(service["duplicates_per_report"]),
             " / ".join(f"{value:.0f}" for value in rss) + (" (max ≤ 150: yes)" if max(rss) <= 150
                                                          else " (**> 150**)"),
