@@ -13,6 +13,7 @@ def register_commands(app):
     app.cli.add_command(demo_group)
     app.cli.add_command(setup_command)
     app.cli.add_command(proxy_pages_command)
+    app.cli.add_command(supervise_command)
     from service.geography.boundary_commands import boundaries_group
     app.cli.add_command(boundaries_group)
     from service.disputes.commands import disputes_group, notifications_group
@@ -74,6 +75,16 @@ def setup_command(no_demo, no_replay):
         click.echo(f"已载入示例镇：{town.name}（{town.code}）")
         if not no_replay:
             _replay()
+
+
+@click.command("supervise")
+def supervise_command():
+    """逾期督办：逾期的纠纷、信访事项和 12345 工单沿四级网格链上升一级并通知（可每几分钟运行，可并发）。"""
+    from service.supervision import supervise_overdue
+    done = supervise_overdue(db.session)
+    for item in done:
+        click.echo(f"{item.number}: 第{item.from_level}级 → 第{item.to_level}级")
+    click.echo(f"督办 {len(done)} 件")
 
 
 @click.command("proxy-pages", help="写出反向代理自己回答时用的 problem+json 页面（413、5xx，中英文）")

@@ -59,6 +59,9 @@ DEFAULT_LIMITS: dict[str, Limit] = {
     "hotline.complaint": Limit(15, "working"),
     "hotline.report": Limit(15, "working"),
 }
+# 12345 work-order types, each with its limit above.
+WORK_ORDER_TYPES = tuple(stage.removeprefix("hotline.") for stage in DEFAULT_LIMITS
+                         if stage.startswith("hotline."))
 
 
 @lru_cache(maxsize=None)

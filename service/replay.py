@@ -4,7 +4,7 @@
 (town time, working hours on working days, per the Chinese holiday calendar) — and then plays
 the steps in time order, each with the service clock set to its moment (``clock_at``), through
 ``incidents.actions.report/perform``, ``disputes.actions.intake/perform`` and
-``disputes.supervision.supervise_overdue``. Nothing is inserted behind the domain's back, so
+``supervision.supervise_overdue``. Nothing is inserted behind the domain's back, so
 case numbers, case records (hash chains), routing decisions, deadlines and notifications are
 all the service's own.
 
@@ -49,7 +49,7 @@ from sqlalchemy.orm import undefer
 from service.clock import clock_at
 from service.deadlines import TOWN_TIME_ZONE, is_working_day
 from service.disputes import actions as dispute_actions
-from service.disputes.supervision import supervise_overdue
+from service.supervision import supervise_overdue
 from service.incidents import actions as incident_actions
 from service.models import Dispute, Grid, Incident, User, Village
 from service.personal_data import id_check_char
@@ -524,7 +524,10 @@ class Replay:
                 self.schedule.add(line.soon(10, 60), "incident.dispatch", self.incident_do(
                     clerk, case, "dispatch",
                     {"assignee_id": town.user(secretary).id, "note": "转村（社区）办理并答复群众"}))
-                self.schedule.add(line.after_working_days(rng.randint(2, 20)), "incident.handle",
+                # Answered within the limit: a 12345 work order's 15 working days (a complaint),
+                # a petition's 60 days.
+                handling_days = rng.randint(2, 12 if channel == "hotline_12345" else 20)
+                self.schedule.add(line.after_working_days(handling_days), "incident.handle",
                                   self.incident_do(secretary, case, "handle",
                                                    {"note": "已约见群众，办理情况已答复"}))
                 self.schedule.add(line.after_working_days(rng.randint(0, 3)), "incident.verify",

@@ -1,4 +1,5 @@
 """The migrations create exactly the schema the models describe, on both databases."""
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -18,3 +19,37 @@ def test_every_model_table_exists(app):
     with db.engine.connect() as connection:
         existing = set(db.inspect(connection).get_table_names())
     assert set(db.metadata.tables) <= existing
+
+
+def test_incident_deadlines_migration_keeps_the_record_and_its_guards(app, client, auth):
+    """0009 copies the case-record table on SQLite to let an entry have no actor (督办): the
+    entries, the append-only guards and the acceptance times of earlier reports survive a
+    downgrade and upgrade."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from tests.incidents.conftest import acted, reported
+
+    incident = reported(client, auth, "center01", category="petition", channel="walk_in")
+    accepted = acted(client, auth, "center01", incident["id"], "accept")
+    db.session.remove()
+    downgrade(revision="0008_incident_event_assignee")
+    upgrade()
+    with db.engine.connect() as connection:
+        entries = connection.execute(text(
+            "SELECT action, created_at FROM incident_events WHERE incident_id = :id ORDER BY id"),
+            {"id": incident["id"]}).all()
+        assert [entry.action for entry in entries] == ["report", "accept"]
+        accepted_at = connection.execute(text("SELECT accepted_at FROM incidents WHERE id = :id"),
+                                         {"id": incident["id"]}).scalar()
+        assert accepted_at == entries[1].created_at
+        connection.execute(text(
+            "INSERT INTO incident_events (incident_id, actor_id, action, from_status, to_status, "
+            "created_at) VALUES (:id, NULL, 'supervise', 'accepted', 'accepted', :at)"),
+            {"id": incident["id"], "at": entries[1].created_at})
+        for statement in ("UPDATE incident_events SET note = 'x'", "DELETE FROM incident_events"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                with connection.begin_nested():
+                    connection.execute(text(statement))
+    assert accepted["status"] == "accepted"

@@ -1,27 +1,17 @@
-"""``flask disputes …``: 督办 (supervise), chain verification, routing rules; and notification delivery."""
+"""``flask disputes …``: chain verification, routing rules; and notification delivery."""
 import click
 from flask import current_app
 from sqlalchemy import select
 
 from service.disputes import record
-from service.disputes.supervision import supervise_overdue
 from service.extensions import db
 from service.models import RoutingRule
 from service.notifications.senders import deliver_pending, load_sender
 
 
-@click.group("disputes", help="矛盾纠纷：逾期督办、案卷哈希链校验、分派规则")
+@click.group("disputes", help="矛盾纠纷：案卷哈希链校验、分派规则")
 def disputes_group():
     pass
-
-
-@disputes_group.command("supervise")
-def supervise_command():
-    """逾期案件沿四级网格链上升一级并通知（可每几分钟运行，可并发）。"""
-    done = supervise_overdue(db.session)
-    for item in done:
-        click.echo(f"{item.number}: 第{item.from_level}级 → 第{item.to_level}级")
-    click.echo(f"督办 {len(done)} 件")
 
 
 @disputes_group.command("verify")

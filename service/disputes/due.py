@@ -8,7 +8,6 @@ from service.models import Dispute
 from service.models.disputes import TERMINAL_STATUSES
 from service.models.types import utcnow
 
-HOTLINE_TYPES = ("enquiry", "help", "suggestion", "complaint", "report")
 # Ended for good: nothing is left to do on them, whatever their due_at says. A closed case is not
 # among them: a closed agreement's due_at is its return visit's (回访) deadline until the visit is
 # on the record.

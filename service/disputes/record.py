@@ -45,6 +45,14 @@ def append(session, dispute, actor_id, action, from_status, note=None, details=N
     return event
 
 
+def record_supervision(session, dispute, from_level, to_level, note, now):
+    """A 督办 step (service.supervision) as a new version and an entry with no actor."""
+    dispute.version += 1
+    dispute.updated_at = now
+    append(session, dispute, None, "supervise", dispute.status, note,
+           {"from_level": from_level, "to_level": to_level}, now)
+
+
 @dataclass(frozen=True)
 class BrokenLink:
     dispute_id: int

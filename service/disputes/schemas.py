@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from geo.fields import PointField
+from service.deadlines import WORK_ORDER_TYPES
 from service.models.disputes import DISPUTE_STATUSES
 from service.personal_data import valid_id_number
 from service.schema_base import LocalDateTime, PageQuerySchema, PersonRefSchema, id_range, page_of
@@ -36,7 +37,7 @@ class IntakeSchema(ma.Schema):
     channel = fields.String(required=True, validate=validate.OneOf(
         ("walk_in", "online", "hotline_12345", "letter", "grid_worker")))
     work_order_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
-        ("enquiry", "help", "suggestion", "complaint", "report")),
+        WORK_ORDER_TYPES),
         metadata={"description": "12345 工单类型（决定办理时限）"})
     description = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     village_id = fields.Integer(load_default=None, allow_none=True, validate=id_range())

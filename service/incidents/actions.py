@@ -2,6 +2,7 @@
 import hashlib
 import json
 from functools import cache
+from types import SimpleNamespace
 
 from shapely.geometry import Point
 from sqlalchemy import bindparam, insert, select, update
@@ -16,6 +17,7 @@ from service.errors import (ClientIdReused, Forbidden, InvalidTransition, Outsid
 from service.extensions import db
 from service.geography.queries import grid_place, locate_place
 from service.incidents import queries
+from service.incidents.due import stage_due
 from service.versions import check_if_match
 from service.incidents.workflow import (ACTION_NAMES, HANDLER, RECORD_ACTION_NAMES,
                                        STATUS_NAMES, transition_for)
@@ -67,6 +69,13 @@ def _append_event(incident_id, actor_id, action, from_status, to_status, note, a
         to_status=to_status, note=note, assignee_id=assignee_id, created_at=created_at))
 
 
+def record_supervision(_session, incident, _from_level, _to_level, note, _now):
+    """A 督办 step (service.supervision): a change phones sync, with an entry of no actor."""
+    touch(incident)
+    _append_event(incident.id, None, "supervise", incident.status, incident.status, note,
+                  incident.assignee_id, incident.updated_at)
+
+
 def report(user, scope, payload):
     """File a report; a replay of the same client_id answers with the stored incident.
 
@@ -97,8 +106,10 @@ def report(user, scope, payload):
         location=to_column(Point(point)) if point else None,
         occurred_at=payload["occurred_at"] or now, grid_id=place.id, village_id=place.village_id,
         assignee_id=None, dispute_id=None, created_at=now, updated_at=utcnow(),
-        change_seq=change_seq, version=1,
+        change_seq=change_seq, version=1, work_order_type=payload.get("work_order_type"),
+        accepted_at=None, supervision_level=4, supervision_due_at=None,
     )
+    values["due_at"] = stage_due(SimpleNamespace(**values))
     incident_id = db.session.scalar(_insert_report(db.engine.dialect.name), values)
     if incident_id is None:  # stored before, by an earlier copy of this report
         db.session.rollback()
@@ -138,7 +149,8 @@ def _open_dispute_for(user, incident_id, values, payload):
     dispute = open_dispute(user, town_id=values["town_id"], village_id=values["village_id"],
                            grid_id=values["grid_id"], channel=values["channel"],
                            description=values["description"], details=details,
-                           incident_id=incident_id, now=values["created_at"])
+                           incident_id=incident_id, work_order_type=values["work_order_type"],
+                           now=values["created_at"])
     db.session.execute(_SET_DISPUTE, {"incident_id": incident_id, "dispute_id": dispute.id})
     return dispute.id
 
@@ -246,6 +258,10 @@ def perform(user, scope, incident_id, action, body, if_match=None):
     from_status = incident.status
     incident.status = transition.target(body)
     touch(incident)
+    if action == "accept":  # the petition's handling limit starts; 督办 starts again at level 4
+        incident.accepted_at = incident.updated_at
+        incident.supervision_level, incident.supervision_due_at = 4, None
+    incident.due_at = stage_due(incident)
     record(incident, user, action, from_status, body.get("note"))
     db.session.commit()
     return incident

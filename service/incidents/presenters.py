@@ -3,6 +3,9 @@ from typing import NamedTuple
 
 from geoalchemy2.shape import to_shape
 
+from service.deadlines import is_overdue
+from service.models.types import utcnow
+
 
 class IncidentView(NamedTuple):
     """What the API shows of an incident, flat: read as one row by queries.named_incidents, or
@@ -33,6 +36,9 @@ class IncidentView(NamedTuple):
     reporter_name: str
     assignee_id: int | None
     assignee_name: str | None
+    work_order_type: str | None
+    due_at: object
+    supervision_level: int
 
 
 def view_of(incident):
@@ -50,7 +56,9 @@ def view_of(incident):
         grid_name=incident.grid.name, village_id=incident.village.id,
         village_code=incident.village.code, village_name=incident.village.name,
         reporter_id=incident.reporter.id, reporter_name=incident.reporter.name,
-        assignee_id=assignee and assignee.id, assignee_name=assignee and assignee.name)
+        assignee_id=assignee and assignee.id, assignee_name=assignee and assignee.name,
+        work_order_type=incident.work_order_type, due_at=incident.due_at,
+        supervision_level=incident.supervision_level)
 
 
 def person(user):
@@ -62,8 +70,9 @@ def photo_item(photo):
             "width": photo.width, "height": photo.height}
 
 
-def incident_item(view, photos=None):
-    """An IncidentView as the API's incident."""
+def incident_item(view, photos=None, now=None):
+    """An IncidentView as the API's incident; ``overdue`` as of ``now`` (a page passes one
+    moment for all its items)."""
     item = {
         "id": view.id, "number": view.number, "client_id": view.client_id,
         "category": view.category, "channel": view.channel, "status": view.status,
@@ -77,6 +86,9 @@ def incident_item(view, photos=None):
         else {"id": view.assignee_id, "name": view.assignee_name},
         "created_at": view.created_at, "updated_at": view.updated_at,
         "version": view.version, "dispute_id": view.dispute_id,
+        "work_order_type": view.work_order_type, "due_at": view.due_at,
+        "overdue": is_overdue(view.due_at, now or utcnow()),
+        "supervision_level": view.supervision_level,
     }
     if photos is not None:
         item["photos"] = [photo_item(photo) for photo in photos]

@@ -1,11 +1,12 @@
 """Reading incidents, always through the caller's scope (in the SQL, not after loading)."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, not_, or_, select
 
 from geo.nearby import distance_metres, nearby_parameters, within_metres
 from service.extensions import db
 from service.errors import NotFound
+from service.incidents.due import overdue_condition
 from service.incidents.presenters import IncidentView
 from service.models import Dispute, Grid, Incident, IncidentEvent, IncidentPhoto, User, Village
 from service.models.incidents import OPEN_STATUSES
@@ -116,14 +117,21 @@ def _views(result):
 def list_page(user, scope, filters, limit, cursor):
     """Newest first: (IncidentView rows, next_cursor)."""
     given = _given(filters, FILTERS)
+    overdue = filters.get("overdue")
 
     def build():
-        return keyset_statement(_filtered(_visible_rows(user, scope), given), LIST_KEY,
-                                descending=True, with_cursor=bool(cursor), view=named_incidents)
+        stmt = _filtered(_visible_rows(user, scope), given)
+        if overdue is not None:
+            late = overdue_condition(bindparam("now", type_=UtcDateTime), _incidents.c.due_at)
+            stmt = stmt.where(late if overdue else not_(late))
+        return keyset_statement(stmt, LIST_KEY, descending=True, with_cursor=bool(cursor),
+                                view=named_incidents)
 
-    stmt = _statements.get(("list", user.id, scope, given, bool(cursor)), build)
-    rows = _views(db.session.execute(stmt, {**page_params(cursor, LIST_KINDS, limit),
-                                            **_filter_values(filters, given)}))
+    stmt = _statements.get(("list", user.id, scope, given, overdue, bool(cursor)), build)
+    params = {**page_params(cursor, LIST_KINDS, limit), **_filter_values(filters, given)}
+    if overdue is not None:
+        params["now"] = utcnow()
+    rows = _views(db.session.execute(stmt, params))
     return page_of(rows, LIST_KEY, limit)
 
 

@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from geo.fields import PointField
+from service.deadlines import WORK_ORDER_TYPES
 from service.disputes.schemas import DisputeInputSchema
 from service.incidents.photo_files import SIZES
 from service.models.incidents import CATEGORIES, CHANNELS, STATUSES
@@ -28,6 +29,9 @@ class ReportSchema(ma.Schema):
     grid_id = fields.Integer(load_default=None, allow_none=True, validate=id_range(),
                              metadata={"description": "无定位时手工选择的网格；有定位时忽略"})
     dispute = fields.Nested(DisputeInputSchema, load_default=None, allow_none=True)
+    # No load_default: a body without it hashes as before (replays stored earlier still match).
+    work_order_type = fields.String(allow_none=True, validate=validate.OneOf(WORK_ORDER_TYPES),
+                                    metadata={"description": "12345 工单类型（决定办理时限），仅 12345 热线来源"})
 
     @validates("description")
     def _not_blank(self, value, **_kwargs):
@@ -49,6 +53,9 @@ class ReportSchema(ma.Schema):
             raise ValidationError("没有定位时必须选择网格（grid_id）", "location")
         if data.get("dispute") is not None and data.get("category") != "dispute":
             raise ValidationError("只有矛盾纠纷（category=dispute）才能附带 dispute", "dispute")
+        if data.get("work_order_type") is not None and data.get("channel") != "hotline_12345":
+            raise ValidationError("只有 12345 热线来源（channel=hotline_12345）才有工单类型",
+                                  "work_order_type")
 
 
 class PhotoSchema(ma.Schema):
@@ -78,6 +85,11 @@ class IncidentSchema(ma.Schema):
     updated_at = LocalDateTime()
     version = fields.Integer()
     dispute_id = fields.Integer(allow_none=True)
+    work_order_type = fields.String(allow_none=True, metadata={"description": "12345 工单类型"})
+    due_at = LocalDateTime(allow_none=True, metadata={
+        "description": "当前环节的办理时限（信访事项、12345 工单）；无时限时为 null"})
+    overdue = fields.Boolean(metadata={"description": "当前环节已超过时限"})
+    supervision_level = fields.Integer(metadata={"description": "督办所到的网格员级别（4→1）"})
     photos = fields.List(fields.Nested(PhotoSchema))
 
 
@@ -104,6 +116,15 @@ class IncidentQuerySchema(PageQuerySchema):
     updated_after = LocalDateTime(load_default=None, metadata={
         "description": "增量同步：只返回此时间之后变更的事件，按变更顺序；翻页用 next_cursor，"
                        "下次同步用 sync_cursor"})
+    overdue = fields.Boolean(load_default=None, metadata={
+        "description": "true：只列当前环节已超时限的；false：只列未超时的（不能与 updated_after 同用："
+                       "超时不是一次变更，同步时请按 due_at 在本地判断）"})
+
+    @validates_schema
+    def _overdue_not_synced(self, data, **_kwargs):
+        if data.get("overdue") is not None and data.get("updated_after") is not None:
+            raise ValidationError("增量同步（updated_after）不能按 overdue 筛选，请按 due_at 在本地判断",
+                                  "overdue")
 
 
 class NearbyQuerySchema(ma.Schema):
@@ -128,7 +149,8 @@ class EventSchema(ma.Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     note = fields.String(allow_none=True)
-    actor = fields.Nested(PersonRefSchema)
+    actor = fields.Nested(PersonRefSchema, allow_none=True,
+                          metadata={"description": "谁做的；逾期督办等系统步骤为 null"})
     assignee = fields.Nested(PersonRefSchema, allow_none=True,
                              metadata={"description": "这一步之后的处置人（派遣给谁）"})
     created_at = LocalDateTime()

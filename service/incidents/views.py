@@ -14,6 +14,7 @@ from service.incidents.schemas import (ActionSchema, EventPageSchema, IncidentPa
                                        NearbyQuerySchema, PhotoQuerySchema, PhotoSchema,
                                        PhotoUploadSchema, ReportAnswerSchema, ReportSchema)
 from service.incidents.workflow import ACTIONS, RECORD_ACTION_NAMES
+from service.models.types import utcnow
 from service.schema_base import PageQuerySchema
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1", description="事件上报与处置")
@@ -70,8 +71,9 @@ def incidents(args):
             current_user, scope, args, args["limit"], args["cursor"])
         page = {"next_cursor": next_cursor, "sync_cursor": sync_cursor, "removed": removed,
                 "scope_tag": scope.tag()}
+    now = utcnow()
     response = json_response(dump_incident_page,
-                             {"items": [incident_item(row) for row in rows], **page})
+                             {"items": [incident_item(row, now=now) for row in rows], **page})
     # A weak ETag of the page as sent: a phone polling on a weak signal that already has this
     # page gets 304 and no body. Made from what the caller sees, so it tells nothing more.
     response.add_etag(weak=True)

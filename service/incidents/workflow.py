@@ -36,8 +36,10 @@ ACTIONS = sorted({action for _state, action in TRANSITIONS})
 ACTION_NAMES = {"accept": "受理", "dispatch": "派遣", "handle": "处置", "verify": "核查",
                 "reject": "不予受理"}
 # Every action a case-record entry can name (actions.record refuses any other): the workflow's,
-# the report itself, a photo added, and a step of the dispute a dispute report is worked on.
-RECORD_ACTION_NAMES = {**ACTION_NAMES, "report": "上报", "photo": "添加照片", "dispute": "纠纷进展"}
+# the report itself, a photo added, a step of the dispute a dispute report is worked on, and
+# 督办 of an overdue petition or 12345 work order (service.supervision).
+RECORD_ACTION_NAMES = {**ACTION_NAMES, "report": "上报", "photo": "添加照片", "dispute": "纠纷进展",
+                       "supervise": "督办"}
 STATUS_NAMES = {"reported": "已上报", "accepted": "已受理", "dispatched": "已派遣",
                 "handled": "已处置", "closed": "已结案", "rejected": "不予受理"}
 

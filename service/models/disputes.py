@@ -184,6 +184,7 @@ class Notification(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     dispute_id: Mapped[int | None] = mapped_column(ForeignKey("disputes.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)

@@ -1,8 +1,8 @@
 """Incident reports (事件上报), their case record and photos."""
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, Integer, SmallInteger,
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from geo.types import point
@@ -54,6 +54,12 @@ class Incident(db.Model):
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     dispute_id: Mapped[int | None] = mapped_column(Integer)  # joined from here only: no index
+    work_order_type: Mapped[str | None] = mapped_column(String(20))  # 12345 work orders only
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The current stage's deadline, for petitions and 12345 work orders (service.incidents.due).
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    supervision_level: Mapped[int] = mapped_column(SmallInteger, default=4, server_default="4")
+    supervision_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     change_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -73,7 +79,7 @@ class IncidentEvent(db.Model):
     __tablename__ = "incident_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # none for 督办
     action: Mapped[str] = mapped_column(String(20))
     from_status: Mapped[str | None] = mapped_column(String(12))
     to_status: Mapped[str] = mapped_column(String(12))
@@ -81,7 +87,7 @@ class IncidentEvent(db.Model):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # after the change
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
-    actor: Mapped[User] = relationship(lazy="joined", innerjoin=True, foreign_keys=[actor_id])
+    actor: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[actor_id])
     assignee: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[assignee_id])
 
 

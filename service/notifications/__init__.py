@@ -3,7 +3,8 @@ delivered further by a pluggable sender."""
 from service.models import Notification
 
 
-def notify(session, user_ids, kind, title, body, dispute_id=None, at=None):
+def notify(session, user_ids, kind, title, body, dispute_id=None, at=None, incident_id=None):
     for user_id in sorted(set(user_ids)):
         session.add(Notification(user_id=user_id, kind=kind, title=title, body=body,
-                                 dispute_id=dispute_id, **({"created_at": at} if at else {})))
+                                 dispute_id=dispute_id, incident_id=incident_id,
+                                 **({"created_at": at} if at else {})))

@@ -22,6 +22,7 @@ class NotificationSchema(ma.Schema):
     title = fields.String()
     body = fields.String()
     dispute_id = fields.Integer(allow_none=True)
+    incident_id = fields.Integer(allow_none=True, metadata={"description": "督办的事件（信访、12345 工单）"})
     created_at = LocalDateTime()
     read_at = LocalDateTime(allow_none=True)
 
@@ -32,7 +33,8 @@ class NotificationQuerySchema(PageQuerySchema):
 
 def item(row):
     return {"id": row.id, "kind": row.kind, "title": row.title, "body": row.body,
-            "dispute_id": row.dispute_id, "created_at": row.created_at, "read_at": row.read_at}
+            "dispute_id": row.dispute_id, "incident_id": row.incident_id,
+            "created_at": row.created_at, "read_at": row.read_at}
 
 
 @blp.route("/me/notifications", methods=["GET"])

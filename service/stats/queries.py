@@ -10,9 +10,10 @@ Definitions (also in the README):
   that found them performed. Judicial confirmations: agreements confirmed by a court.
   By committee level: the committee that concluded (or holds) the case.
 - escalated: disputes received in the period that went up to the town committee; supervised:
-  督办 steps taken in the period; overdue: disputes received in the period whose current stage
-  is past due now, as the disputes' own ``overdue`` says (a closed agreement whose return visit
-  is late is overdue).
+  督办 steps taken in the period on disputes (supervised_incidents: on incidents); overdue:
+  disputes (overdue_incidents: incidents) received in the period whose current stage is past
+  due now, as their own ``overdue`` says (a closed agreement whose return visit is late is
+  overdue; an incident has a deadline only as a petition or a 12345 work order).
 """
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
@@ -21,10 +22,12 @@ from decimal import Decimal
 from sqlalchemy import and_, exists, func, literal, select, union_all
 
 from service.disputes.due import overdue_condition
+from service.incidents.due import overdue_condition as incident_overdue
 from service.disputes.queries import visible_to as dispute_visible_to
 from service.extensions import db
 from service.incidents.queries import visible_to as incident_visible_to
-from service.models import Committee, Dispute, DisputeEvent, FollowUp, Incident, Village
+from service.models import (Committee, Dispute, DisputeEvent, FollowUp, Incident, IncidentEvent,
+                            Village)
 from service.models.types import utcnow
 from service.schema_base import TOWN_TIME_ZONE, town_time
 
@@ -40,9 +43,7 @@ def incident_figures(user, scope, start, end, village_id=None, months=True):
     """Incident and petition figures; ``months=False`` leaves ``by_month`` empty (one scan less)."""
     # Two GROUP BYs, not one over all five keys: with the month in the same key nearly every
     # row is a group of its own, and the aggregate sorts the whole period on disk.
-    where = [incident_visible_to(user, scope), _in(Incident.created_at, start, end)]
-    if village_id is not None:
-        where.append(Incident.village_id == village_id)
+    where = [_incident_scope(user, scope, village_id), _in(Incident.created_at, start, end)]
     by = defaultdict(Counter)
     petitions = Counter()
     for category, channel, status, village, count in db.session.execute(
@@ -65,6 +66,11 @@ def incident_figures(user, scope, start, end, village_id=None, months=True):
                        for v, n in sorted(by["village"].items())],
         "by_month": [{"month": m, "count": n} for m, n in sorted(by_month)],
     }, {"total": sum(petitions.values()), "by_channel": dict(petitions)}
+
+
+def _incident_scope(user, scope, village_id=None):
+    where = incident_visible_to(user, scope)
+    return where if village_id is None else and_(where, Incident.village_id == village_id)
 
 
 def _incidents_by_month(where, start, end):
@@ -157,6 +163,7 @@ def dispute_figures(user, scope, start, end, village_id=None):
 def escalation_figures(user, scope, start, end, village_id=None):
     where = _dispute_scope(user, scope, village_id)
     received = _in(Dispute.created_at, start, end)
+    incidents = _incident_scope(user, scope, village_id)
     count = lambda stmt: db.session.scalar(stmt) or 0  # noqa: E731
     return {
         "escalated_to_town": count(select(func.count()).where(where, received, Dispute.escalated)),
@@ -166,4 +173,10 @@ def escalation_figures(user, scope, start, end, village_id=None):
                                    _in(DisputeEvent.created_at, start, end))),
         "overdue_disputes": count(select(func.count()).where(
             where, received, overdue_condition(utcnow()))),
+        "supervised_incidents": count(select(func.count()).select_from(IncidentEvent)
+                                      .join(Incident, Incident.id == IncidentEvent.incident_id)
+                                      .where(incidents, IncidentEvent.action == "supervise",
+                                             _in(IncidentEvent.created_at, start, end))),
+        "overdue_incidents": count(select(func.count()).select_from(Incident).where(
+            incidents, _in(Incident.created_at, start, end), incident_overdue(utcnow()))),
     }

@@ -22,7 +22,9 @@ class SummarySchema(ma.Schema):
     incidents = fields.Dict(metadata={"description": "事件：总数及按类别、渠道、状态、村、月"})
     petitions = fields.Dict(metadata={"description": "信访：按渠道"})
     disputes = fields.Dict(metadata={"description": "纠纷：受理、调解、成功、成功率、金额、履行、司法确认，按调委会级别与类型"})
-    escalations = fields.Dict(metadata={"description": "上报镇调委会、督办、逾期"})
+    escalations = fields.Dict(metadata={"description": (
+        "上报镇调委会、督办、逾期：escalated_to_town、supervised（纠纷督办次数）、overdue_disputes、"
+        "supervised_incidents（事件督办次数）、overdue_incidents（信访、12345 工单逾期）")})
 
 
 class AnnualReportSchema(ma.Schema):

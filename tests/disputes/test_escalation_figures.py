@@ -7,6 +7,7 @@ from tests.disputes.conftest import (API, HEAD_A, L3_A, L3_B, MED_A2, VILLAGE_B,
                                      drive, get, intaken, listed_ids, make_overdue)
 
 PEOPLE = ("center01", L3_A, L3_B, HEAD_A)
+NO_INCIDENTS = {"supervised_incidents": 0, "overdue_incidents": 0}  # disputes only here
 
 
 def escalations(client, auth, username):
@@ -43,14 +44,17 @@ def test_escalation_figures_count_in_scope_with_one_meaning_of_overdue(client, a
         make_overdue(dispute["id"], days=3)
     overdue_ids = {late["id"], owes_visit["id"]}
 
-    result = cli(app, "disputes", "supervise")
+    result = cli(app, "supervise")
     assert result.exit_code == 0, result.output
     assert "督办 3 件" in result.output, result.output
 
     change = grown(before, all_figures(client, auth))
-    assert change["center01"] == {"escalated_to_town": 1, "supervised": 3, "overdue_disputes": 3}
-    assert change[L3_A] == {"escalated_to_town": 1, "supervised": 2, "overdue_disputes": 2}
-    assert change[L3_B] == {"escalated_to_town": 0, "supervised": 1, "overdue_disputes": 1}
+    assert change["center01"] == {"escalated_to_town": 1, "supervised": 3, "overdue_disputes": 3,
+                                  **NO_INCIDENTS}
+    assert change[L3_A] == {"escalated_to_town": 1, "supervised": 2, "overdue_disputes": 2,
+                              **NO_INCIDENTS}
+    assert change[L3_B] == {"escalated_to_town": 0, "supervised": 1, "overdue_disputes": 1,
+                              **NO_INCIDENTS}
     assert change[HEAD_A]["overdue_disputes"] == 2 and change[HEAD_A]["supervised"] == 2
     for username, ids in (("center01", overdue_ids | {elsewhere["id"]}), (L3_A, overdue_ids),
                           (L3_B, {elsewhere["id"]})):

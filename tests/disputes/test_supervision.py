@@ -1,6 +1,6 @@
 """督办: an overdue dispute climbs its village's four-level chain, one level per supervision
 window, with an entry in the case record and a notification — exactly once, however many
-``flask disputes supervise`` runs race for it."""
+``flask supervise`` runs race for it."""
 import os
 import sqlite3
 import subprocess
@@ -14,10 +14,10 @@ import psycopg
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from service.disputes import supervision
-from service.disputes.supervision import supervise_overdue
+from service import supervision
+from service.supervision import supervise_overdue
 from service.extensions import db
-from service.models import DisputeEvent, Notification
+from service.models import Dispute, DisputeEvent, Notification
 from tests.disputes.conftest import (API, HEAD_A, L2_A, L3_A, L3_B, L4_A1, MED_A2, acted, cli,
                                      dispute_row, drive, event_rows, execute, get, intaken,
                                      make_overdue, reported, user_id)
@@ -51,13 +51,13 @@ def test_an_overdue_dispute_climbs_the_chain_once_per_window(client, auth, app):
     dispute_id = dispute["id"]
     version = dispute_row(dispute_id).version
 
-    nothing = cli(app, "disputes", "supervise")
+    nothing = cli(app, "supervise")
     assert nothing.exit_code == 0 and "督办 0 件" in nothing.output
     make_overdue(dispute_id)
     execute("UPDATE disputes SET due_at = :at WHERE id = :id",
             at=datetime.now(timezone.utc) - timedelta(days=5), id=finished["id"])
 
-    result = cli(app, "disputes", "supervise")
+    result = cli(app, "supervise")
     assert result.exit_code == 0, result.output
     assert f"{dispute['number']}: 第4级 → 第3级" in result.output and "督办 1 件" in result.output
     row = dispute_row(dispute_id)
@@ -79,20 +79,20 @@ def test_an_overdue_dispute_climbs_the_chain_once_per_window(client, auth, app):
     assert record.get_json()["items"][-1]["actor"] is None
 
     # Within the supervision window nothing more happens.
-    again = cli(app, "disputes", "supervise")
+    again = cli(app, "supervise")
     assert again.exit_code == 0 and "督办 0 件" in again.output
     assert len(supervise_events(dispute_id)) == 1 and dispute_row(dispute_id).supervision_level == 3
     db.session.remove()
 
     # Each window that passes moves it one level up: the stationed leader, then the town's leaders.
     open_window(dispute_id)
-    assert "第3级 → 第2级" in cli(app, "disputes", "supervise").output
+    assert "第3级 → 第2级" in cli(app, "supervise").output
     assert supervised_notes(auth, L2_A) == [dispute_id]
     open_window(dispute_id)
-    assert "第2级 → 第1级" in cli(app, "disputes", "supervise").output
+    assert "第2级 → 第1级" in cli(app, "supervise").output
     assert supervised_notes(auth, "l1-01") == [dispute_id] == supervised_notes(auth, "l1-02")
     open_window(dispute_id)
-    assert "督办 0 件" in cli(app, "disputes", "supervise").output  # level 1 is the top
+    assert "督办 0 件" in cli(app, "supervise").output  # level 1 is the top
     assert dispute_row(dispute_id).supervision_level == 1
     db.session.remove()
     assert [e.details for e in supervise_events(dispute_id)] == [
@@ -122,7 +122,7 @@ def test_a_closed_agreement_is_supervised_while_its_return_visit_is_overdue(clie
     for dispute in (pending, referred):
         make_overdue(dispute["id"], days=3)
 
-    result = cli(app, "disputes", "supervise")
+    result = cli(app, "supervise")
     assert result.exit_code == 0, result.output
     assert "督办 1 件" in result.output and f"{pending['number']}: 第4级 → 第3级" in result.output
     assert supervised_notes(auth, L3_A) == [pending["id"]]
@@ -138,7 +138,7 @@ def test_a_closed_agreement_is_supervised_while_its_return_visit_is_overdue(clie
     assert (answer["status"], answer["due_at"], answer["overdue"]) == ("closed", None, False)
     assert answer["supervision_level"] == 4
     open_window(pending["id"])
-    assert "督办 0 件" in cli(app, "disputes", "supervise").output
+    assert "督办 0 件" in cli(app, "supervise").output
     assert cli(app, "disputes", "verify").exit_code == 0
 
 
@@ -151,7 +151,8 @@ def test_a_stale_step_is_refused_even_after_the_list_was_read(app, client, auth,
     db.session.remove()
     execute("UPDATE disputes SET supervision_due_at = NULL WHERE id = :id", id=dispute["id"])
     # A run that still believes the dispute is at level 4 …
-    monkeypatch.setattr(supervision, "overdue_candidates", lambda session, at: [(dispute["id"], 4)])
+    monkeypatch.setattr(supervision, "overdue_candidates", lambda session, kind, at: [
+        (dispute["id"], 4)] if kind.model is Dispute else [])
     assert supervise_overdue(db.session, now) == []
     db.session.remove()
     assert len(supervise_events(dispute["id"])) == 1
@@ -185,9 +186,9 @@ def test_two_concurrent_runs_escalate_each_case_once(app, client, auth, monkeypa
     read_the_list = threading.Barrier(2)
     read_candidates = supervision.overdue_candidates
 
-    def both_read_before_either_moves(session, now):
+    def both_read_before_either_moves(session, kind, now):
         """The worst interleaving: both runs hold the same list of overdue cases."""
-        candidates = read_candidates(session, now)
+        candidates = read_candidates(session, kind, now)
         session.commit()  # end the read (on SQLite it holds the write lock)
         read_the_list.wait(timeout=60)
         return candidates
@@ -269,7 +270,7 @@ def test_two_concurrent_commands_escalate_each_case_once(app, client, auth, data
     db.engine.dispose()  # no connection of ours holds a lock while the commands run
     env = {**os.environ, "DATABASE_URL": database_url, "APP_ENV": "testing",
            "PHOTO_DIR": str(tmp_path / "photos")}
-    command = [sys.executable, "-m", "flask", "--app", "service", "disputes", "supervise"]
+    command = [sys.executable, "-m", "flask", "--app", "service", "supervise"]
     held = HeldDatabase(database_url)
     runs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for _ in range(2)]

@@ -1,0 +1,74 @@
+"""Incidents with a time limit (petitions, 12345 work orders): the current stage's deadline, the
+work-order type that sets it, when the incident was accepted, and 督办's level; a case-record
+entry without an actor (a 督办 step is taken by nobody)
+
+Revision ID: 0009_incident_deadlines
+Revises: 0008_incident_event_assignee
+Create Date: 2026-12-03 16:20:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from geo.migration import (create_append_only_guard, create_rewrite_guard,
+                           drop_append_only_guard, drop_rewrite_guard)
+
+
+revision = '0009_incident_deadlines'
+down_revision = '0008_incident_event_assignee'
+branch_labels = None
+depends_on = None
+
+COLUMNS = (
+    ('work_order_type', sa.String(length=20)),
+    ('accepted_at', sa.DateTime(timezone=True)),
+    ('due_at', sa.DateTime(timezone=True)),
+    ('supervision_due_at', sa.DateTime(timezone=True)),
+)
+
+
+def upgrade():
+    for name, type_ in COLUMNS:
+        op.add_column('incidents', sa.Column(name, type_, nullable=True))
+    op.add_column('incidents', sa.Column('supervision_level', sa.SmallInteger(), nullable=False,
+                                         server_default='4'))
+    op.create_index('ix_incidents_due_at', 'incidents', ['due_at'], unique=False)
+    _add_notification_incident()
+    op.execute("UPDATE incidents SET accepted_at = (SELECT min(e.created_at) FROM incident_events e "
+               "WHERE e.incident_id = incidents.id AND e.action = 'accept')")
+    _set_actor_nullable(True)
+
+
+def downgrade():
+    _set_actor_nullable(False)
+    op.drop_column('notifications', 'incident_id')
+    op.drop_index('ix_incidents_due_at', table_name='incidents')
+    op.drop_column('incidents', 'supervision_level')
+    for name, _type in reversed(COLUMNS):
+        op.drop_column('incidents', name)
+
+
+def _add_notification_incident():
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite takes a column's reference only inline (see 0008).
+        op.execute("ALTER TABLE notifications ADD COLUMN incident_id INTEGER "
+                   "CONSTRAINT fk_notifications_incident_id_incidents REFERENCES incidents (id)")
+        return
+    op.add_column('notifications', sa.Column('incident_id', sa.Integer(), nullable=True))
+    op.create_foreign_key(op.f('fk_notifications_incident_id_incidents'), 'notifications',
+                          'incidents', ['incident_id'], ['id'])
+
+
+def _set_actor_nullable(nullable):
+    if op.get_bind().dialect.name != "sqlite":
+        op.alter_column('incident_events', 'actor_id', existing_type=sa.Integer(),
+                        nullable=nullable)
+        return
+    # SQLite changes a column only by copying its table, which loses the table's triggers:
+    # the case record's guards are made again on the copy.
+    drop_rewrite_guard(op, 'incident_events')
+    drop_append_only_guard(op, 'incident_events')
+    with op.batch_alter_table('incident_events', recreate='always') as batch:
+        batch.alter_column('actor_id', existing_type=sa.Integer(), nullable=nullable)
+    create_append_only_guard(op, 'incident_events')
+    create_rewrite_guard(op, 'incident_events')

@@ -1,0 +1,53 @@
+"""The deadline of an incident's current stage: petitions (信访工作条例) and 12345 work orders
+(广东 12345 rules) have time limits; other reports have none. Limits are service.deadlines'
+defaults with the town's overrides (config DEADLINE_LIMITS).
+
+A dispute report has no deadline of its own: its dispute carries them.
+"""
+from flask import current_app
+from sqlalchemy import and_
+
+from service.deadlines import deadline_for
+from service.models import Incident
+
+# category → status → (time limit, the moment it counts from). A petition is registered and
+# forwarded (受理) within 15 days of its arrival and handled within 60 days of acceptance.
+LIMITS_BY_CATEGORY = {
+    "petition": {"reported": ("petition.register", "created_at"),
+                 "accepted": ("petition.handle", "accepted_at"),
+                 "dispatched": ("petition.handle", "accepted_at")},
+}
+# channel → (statuses the limit runs in, time limit, the moment it counts from): a 12345 work
+# order is answered within its type's working days of arrival.
+LIMITS_BY_CHANNEL = {
+    "hotline_12345": (("reported", "accepted", "dispatched"), "hotline.{work_order_type}",
+                      "created_at"),
+}
+DEFAULT_WORK_ORDER_TYPE = "complaint"  # the longest 12345 limit when the type is not given
+# Statuses in which a deadline runs; handled, closed and rejected incidents have none.
+RUNNING_STATUSES = ("reported", "accepted", "dispatched")
+
+
+def stage_due(incident):
+    """The deadline of ``incident``'s current stage, or None when none runs (anything with
+    category, channel, status, work_order_type, created_at and accepted_at)."""
+    if incident.category == "dispute":
+        return None
+    overrides = current_app.config.get("DEADLINE_LIMITS") or None
+    work_order_type = incident.work_order_type or DEFAULT_WORK_ORDER_TYPE
+    dues = []
+    by_status = LIMITS_BY_CATEGORY.get(incident.category, {})
+    if incident.status in by_status:
+        limit, start = by_status[incident.status]
+        dues.append(deadline_for(limit, getattr(incident, start), overrides))
+    statuses, limit, start = LIMITS_BY_CHANNEL.get(incident.channel, ((), None, None))
+    if incident.status in statuses:
+        dues.append(deadline_for(limit.format(work_order_type=work_order_type),
+                                 getattr(incident, start), overrides))
+    return min(dues, default=None)
+
+
+def overdue_condition(now, column=Incident.due_at):
+    """``overdue`` in SQL, for lists and 督办 alike; never NULL. ``due_at`` is set only while
+    a deadline runs, so it alone tells (service.deadlines.is_overdue for one incident)."""
+    return and_(column.is_not(None), column < now)
