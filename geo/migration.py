@@ -1,5 +1,6 @@
 """Alembic hooks for spatial databases: geoalchemy2's helpers, and the extension's own
 tables kept out of autogenerate comparisons."""
+import sqlalchemy as sa
 from geoalchemy2 import alembic_helpers
 
 # Tables and views that SpatiaLite's InitSpatialMetaData or PostGIS create for themselves.
@@ -65,3 +66,15 @@ def drop_rewrite_guard(op, table):
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_replace")
         return
     op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+
+
+def add_reference_column(op, table, column, referred_table):
+    """A nullable integer column referring to ``referred_table.id``. SQLite takes a column's
+    reference only inline; copying the table instead (batch mode) would drop its triggers."""
+    constraint = f"fk_{table}_{column}_{referred_table}"
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"ALTER TABLE {table} ADD COLUMN {column} INTEGER "
+                   f"CONSTRAINT {constraint} REFERENCES {referred_table} (id)")
+        return
+    op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
+    op.create_foreign_key(op.f(constraint), table, referred_table, [column], ['id'])

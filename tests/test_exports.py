@@ -8,13 +8,13 @@ import csv
 import io
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import unquote
 
 import pytest
 from geoalchemy2.shape import to_shape
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from service.exports import queries as export_queries
 from service.extensions import db
@@ -29,7 +29,7 @@ PHONE_MASKED, ID_MASKED = "138****5678", "110105********002X"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INCIDENT_HEADER = ["案件编号", "类别", "渠道", "状态", "村（社区）", "网格", "网格编码", "上报人",
                    "处置人", "经度", "纬度", "定位精度（米）", "发生时间", "上报时间", "更新时间",
-                   "关联纠纷编号", "事件描述"]
+                   "本阶段期限", "是否逾期", "关联纠纷编号", "事件描述"]
 
 
 pytestmark = pytest.mark.usefixtures("fresh_request_context")
@@ -121,6 +121,27 @@ def test_incident_csv_streams_with_chinese_headers_and_town_times(client, auth, 
     assert reported_at == datetime.fromisoformat(a["created_at"]).replace(microsecond=0)
     assert float(row["经度"]) == pytest.approx(a["location"]["coordinates"][0])
     assert float(row["纬度"]) == pytest.approx(a["location"]["coordinates"][1])
+
+
+def test_incident_exports_carry_the_time_limit_and_whether_it_has_passed(client, auth, world):
+    petition = report(client, auth, GRID_A, category="petition", channel="walk_in",
+                      description="群众反映宅基地审批久拖未办")
+    late = datetime.now(timezone.utc) - timedelta(hours=1)
+    db.session.execute(update(Incident).where(Incident.id == petition["id"]).values(due_at=late))
+    db.session.commit()
+    rows = {row["案件编号"]: row for row in as_dicts(csv_rows(get(client, auth, "center01",
+                                                                "incidents")))}
+    assert datetime.fromisoformat(rows[petition["number"]]["本阶段期限"]) == late.replace(microsecond=0)
+    assert rows[petition["number"]]["是否逾期"] == "是"
+    ordinary = rows[world["incident_a"]["number"]]  # no time limit for a safety hazard
+    assert (ordinary["本阶段期限"], ordinary["是否逾期"]) == ("", "否")
+    body = json.loads(get(client, auth, "center01", "incidents", format="geojson").get_data())
+    properties = {f["properties"]["number"]: f["properties"] for f in body["features"]}
+    assert properties[petition["number"]]["overdue"] is True
+    assert datetime.fromisoformat(properties[petition["number"]]["due_at"]) == late.replace(
+        microsecond=0)
+    assert (properties[world["incident_a"]["number"]]["due_at"],
+            properties[world["incident_a"]["number"]]["overdue"]) == (None, False)
 
 
 def test_export_arrives_in_batches(client, auth, world, monkeypatch):

@@ -24,7 +24,7 @@ def test_every_model_table_exists(app):
 def test_incident_deadlines_migration_keeps_the_record_and_its_guards(app, client, auth):
     """0009 copies the case-record table on SQLite to let an entry have no actor (督办): the
     entries, the append-only guards and the acceptance times of earlier reports survive a
-    downgrade and upgrade."""
+    downgrade and upgrade, and open petitions stored before it get their deadline."""
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
@@ -53,3 +53,7 @@ def test_incident_deadlines_migration_keeps_the_record_and_its_guards(app, clien
                 with connection.begin_nested():
                     connection.execute(text(statement))
     assert accepted["status"] == "accepted"
+    assert accepted["due_at"] is not None
+    db.session.remove()
+    shown = client.get(f"/api/v1/incidents/{incident['id']}", headers=auth.headers("center01"))
+    assert shown.get_json()["due_at"] == accepted["due_at"]

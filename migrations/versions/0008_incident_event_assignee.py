@@ -7,7 +7,8 @@ Create Date: 2026-12-01 23:05:00
 
 """
 from alembic import op
-import sqlalchemy as sa
+
+from geo.migration import add_reference_column
 
 
 revision = '0008_incident_event_assignee'
@@ -17,15 +18,7 @@ depends_on = None
 
 
 def upgrade():
-    if op.get_bind().dialect.name == "sqlite":
-        # SQLite takes a column's reference only inline; copying the table instead (batch mode)
-        # would drop the case record's triggers.
-        op.execute("ALTER TABLE incident_events ADD COLUMN assignee_id INTEGER "
-                   "CONSTRAINT fk_incident_events_assignee_id_users REFERENCES users (id)")
-        return
-    op.add_column('incident_events', sa.Column('assignee_id', sa.Integer(), nullable=True))
-    op.create_foreign_key(op.f('fk_incident_events_assignee_id_users'), 'incident_events',
-                          'users', ['assignee_id'], ['id'])
+    add_reference_column(op, 'incident_events', 'assignee_id', 'users')
 
 
 def downgrade():

@@ -10,7 +10,7 @@ Create Date: 2026-12-03 16:20:00
 from alembic import op
 import sqlalchemy as sa
 
-from geo.migration import (create_append_only_guard, create_rewrite_guard,
+from geo.migration import (add_reference_column, create_append_only_guard, create_rewrite_guard,
                            drop_append_only_guard, drop_rewrite_guard)
 
 
@@ -33,9 +33,10 @@ def upgrade():
     op.add_column('incidents', sa.Column('supervision_level', sa.SmallInteger(), nullable=False,
                                          server_default='4'))
     op.create_index('ix_incidents_due_at', 'incidents', ['due_at'], unique=False)
-    _add_notification_incident()
+    add_reference_column(op, 'notifications', 'incident_id', 'incidents')
     op.execute("UPDATE incidents SET accepted_at = (SELECT min(e.created_at) FROM incident_events e "
                "WHERE e.incident_id = incidents.id AND e.action = 'accept')")
+    _set_due_at_of_open_cases()
     _set_actor_nullable(True)
 
 
@@ -48,15 +49,23 @@ def downgrade():
         op.drop_column('incidents', name)
 
 
-def _add_notification_incident():
-    if op.get_bind().dialect.name == "sqlite":
-        # SQLite takes a column's reference only inline (see 0008).
-        op.execute("ALTER TABLE notifications ADD COLUMN incident_id INTEGER "
-                   "CONSTRAINT fk_notifications_incident_id_incidents REFERENCES incidents (id)")
-        return
-    op.add_column('notifications', sa.Column('incident_id', sa.Integer(), nullable=True))
-    op.create_foreign_key(op.f('fk_notifications_incident_id_incidents'), 'notifications',
-                          'incidents', ['incident_id'], ['id'])
+def _set_due_at_of_open_cases():
+    """Petitions and 12345 work orders still open get their current stage's deadline as the
+    service computes it (with the configured limits), so they are listed and supervised when
+    overdue like those reported after this revision."""
+    from service.incidents.due import RUNNING_STATUSES, stage_due
+    from service.models.types import UtcDateTime
+
+    incidents = sa.table('incidents', *(sa.column(name) for name in (
+        'id', 'category', 'channel', 'status', 'work_order_type', 'due_at')),
+        sa.column('created_at', UtcDateTime), sa.column('accepted_at', UtcDateTime))
+    bind = op.get_bind()
+    open_cases = bind.execute(sa.select(incidents).where(
+        incidents.c.status.in_(RUNNING_STATUSES),
+        sa.or_(incidents.c.category == 'petition', incidents.c.channel == 'hotline_12345'))).all()
+    for case in open_cases:
+        bind.execute(incidents.update().where(incidents.c.id == case.id).values(
+            due_at=sa.bindparam('due', type_=UtcDateTime)), {'due': stage_due(case)})
 
 
 def _set_actor_nullable(nullable):

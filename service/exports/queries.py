@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from service.deadlines import is_overdue
 from service.disputes.actions import cipher
 from service.disputes.due import overdue
 from service.disputes.presenters import party_item, sees_personal_data
@@ -23,6 +24,7 @@ from service.exports.writers import town_iso
 from service.extensions import db
 from service.incidents.queries import visible_to as incident_visible_to
 from service.models import Dispute, Grid, Incident, User, Village
+from service.models.types import utcnow
 from service.personal_data import PersonalDataError
 from service.stats.period import EARLIEST_YEAR, LATEST_YEAR, bounds
 
@@ -127,7 +129,7 @@ INCIDENT_COLUMNS = [
     ("案件编号", 16), ("类别", 10), ("渠道", 11), ("状态", 10), ("村（社区）", 14), ("网格", 18),
     ("网格编码", 17), ("上报人", 10), ("处置人", 10), ("经度", 12), ("纬度", 12),
     ("定位精度（米）", 13), ("发生时间", 20), ("上报时间", 20), ("更新时间", 20),
-    ("关联纠纷编号", 16), ("事件描述", 50),
+    ("本阶段期限", 20), ("是否逾期", 9), ("关联纠纷编号", 16), ("事件描述", 50),
 ]
 
 
@@ -141,7 +143,7 @@ def _incident_select(user, scope, filters):
                    func.ST_X(Incident.location).label("lon"),
                    func.ST_Y(Incident.location).label("lat"),
                    Incident.accuracy_m, Incident.occurred_at, Incident.created_at,
-                   Incident.updated_at, linked.number.label("dispute_number"),
+                   Incident.updated_at, Incident.due_at, linked.number.label("dispute_number"),
                    Incident.dispute_id, Incident.description)
             .join(Village, Village.id == Incident.village_id)
             .join(Grid, Grid.id == Incident.grid_id)
@@ -161,23 +163,26 @@ def _read(stmt, convert):
 def incident_batches(user, scope, filters):
     """Batches of export rows for the incidents the caller may see, newest first (the query
     is built and checked at once, rows are read as the batches are consumed)."""
-    return _read(_incident_select(user, scope, filters), _incident_row)
+    now = utcnow()
+    return _read(_incident_select(user, scope, filters), lambda row: _incident_row(row, now))
 
 
 def incident_feature_batches(user, scope, filters):
     """Batches of GeoJSON Features (a Point, or no geometry for a report made without GPS)."""
-    return _read(_incident_select(user, scope, filters), _incident_feature)
+    now = utcnow()
+    return _read(_incident_select(user, scope, filters), lambda row: _incident_feature(row, now))
 
 
-def _incident_row(row):
+def _incident_row(row, now):
     return (row.number, name_of(CATEGORY_NAMES, row.category),
             name_of(CHANNEL_NAMES, row.channel), name_of(INCIDENT_STATUS_NAMES, row.status),
             row.village, row.grid, row.grid_code, row.reporter, row.assignee,
             row.lon, row.lat, row.accuracy_m, row.occurred_at, row.created_at,
-            row.updated_at, row.dispute_number, row.description)
+            row.updated_at, row.due_at, is_overdue(row.due_at, now), row.dispute_number,
+            row.description)
 
 
-def _incident_feature(row):
+def _incident_feature(row, now):
     return {
         "type": "Feature", "id": row.id,
         "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]}
@@ -192,6 +197,7 @@ def _incident_feature(row):
             "reporter": row.reporter, "assignee": row.assignee,
             "accuracy_m": row.accuracy_m, "occurred_at": town_iso(row.occurred_at),
             "created_at": town_iso(row.created_at), "updated_at": town_iso(row.updated_at),
+            "due_at": town_iso(row.due_at), "overdue": is_overdue(row.due_at, now),
             "dispute_id": row.dispute_id, "dispute_number": row.dispute_number,
             "description": row.description,
         },
