@@ -15,7 +15,10 @@ busiest grid and the level-3 worker of the busiest village:
     caller's rows, made like the service makes them);
   * GET /incidents?status=reported&limit=50 — the caller's reports not yet taken up (a filter
     on a rare status: 0.2 % of the rows at 1M);
-  * GET /incidents?updated_after=<24 h before the newest change>&limit=50 — a phone's sync.
+  * GET /incidents?updated_after=<24 h before the newest change>&limit=50 — a phone's sync;
+  * GET /incidents?overdue=true&limit=50 — the time-limited cases (petitions, 12345 work orders)
+    past their deadline, the supervisors' list (deadlines about as the service sets them: 15
+    days to register or to answer a 12345 call, 60 more days to handle an accepted petition).
 Target: p99 ≤ 30 ms, flat from 10k to 1M. For every query it also records the SQL the service
 runs and its EXPLAIN (ANALYZE, BUFFERS) at that size, and the rows the plan touched; with
 --check-flat it exits 1 when a page's plan touches more than twice as many rows (plus 200) at
@@ -94,11 +97,16 @@ WITH draws AS (
                 WHEN 'dispatched' THEN 3 WHEN 'handled' THEN 4 ELSE 5 END AS version,
            CASE WHEN status = 'reported' THEN created_at
                 ELSE created_at + make_interval(secs => r_delay * least(age_days, 14) * 86400)
-           END AS updated_at
+           END AS updated_at,
+           CASE WHEN status IN ('reported', 'accepted', 'dispatched')
+                     AND (category = 'petition' OR channel = 'hotline_12345')
+                THEN created_at + CASE WHEN category = 'petition' AND status <> 'reported'
+                                       THEN interval '75 days' ELSE interval '15 days' END
+           END AS due_at
     FROM statused t
 )
 SELECT n, town_id, grid_id, village_id, category, channel, status, reporter_id, assignee_id,
-       version, created_at, updated_at,
+       version, created_at, updated_at, due_at,
        created_at - make_interval(secs => r_occ * 172800) AS occurred_at,
        round((3 + r_acc * 27)::numeric, 1)::float8 AS accuracy_m,
        floor(r_point * %(points)s)::int AS point_j,
@@ -115,7 +123,8 @@ CREATE INDEX ON bench_staging (pick);
 STORE = """
 INSERT INTO incidents (town_id, number, client_id, request_hash, reporter_id, category, channel,
                        status, description, location, accuracy_m, occurred_at, grid_id, village_id,
-                       assignee_id, dispute_id, version, change_seq, created_at, updated_at)
+                       assignee_id, dispute_id, version, change_seq, created_at, updated_at,
+                       due_at)
 SELECT s.town_id,
        'SJ' || s.year || lpad((s.year_seq + coalesce(c.value, 0))::text,
                                 greatest(6, length((s.year_seq + coalesce(c.value, 0))::text)), '0'),
@@ -124,7 +133,7 @@ SELECT s.town_id,
        s.reporter_id, s.category, s.channel, s.status,
        (%(descriptions)s::jsonb ->> s.category) || '（压测数据 ' || s.n || '）',
        p.geom, s.accuracy_m, s.occurred_at, s.grid_id, s.village_id, s.assignee_id, NULL,
-       s.version, s.seq + %(seq_base)s, s.created_at, s.updated_at
+       s.version, s.seq + %(seq_base)s, s.created_at, s.updated_at, s.due_at
 FROM bench_staging s
 JOIN bench_grid_points p ON p.grid_id = s.grid_id AND p.j = s.point_j
 LEFT JOIN bench_number_base c ON c.name = 'incidents.number.' || s.town_id || '.' || s.year
@@ -374,7 +383,7 @@ def file_one_report(base, token, conn):
 # --- main --------------------------------------------------------------------------------------
 
 QUERIES = ("first page", "deep page (cursor)", "open reports (status=reported)",
-           "sync (updated_after)")
+           "sync (updated_after)", "overdue (overdue=true)")
 
 
 def parse_args(argv=None):
@@ -442,7 +451,8 @@ def main(argv=None):
                     asks = {"first page": {"limit": 50},
                             "deep page (cursor)": {"limit": 50, "cursor": cursor},
                             "open reports (status=reported)": {"limit": 50, "status": "reported"},
-                            "sync (updated_after)": {"limit": 50, "updated_after": since.isoformat()}}
+                            "sync (updated_after)": {"limit": 50, "updated_after": since.isoformat()},
+                            "overdue (overdue=true)": {"limit": 50, "overdue": "true"}}
                     for query, params in asks.items():
                         timing = time_requests(session, f"{server.base}/incidents", params,
                                                args.requests, args.warmup)

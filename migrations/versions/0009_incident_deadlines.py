@@ -32,7 +32,9 @@ def upgrade():
         op.add_column('incidents', sa.Column(name, type_, nullable=True))
     op.add_column('incidents', sa.Column('supervision_level', sa.SmallInteger(), nullable=False,
                                          server_default='4'))
-    op.create_index('ix_incidents_due_at', 'incidents', ['due_at'], unique=False)
+    op.create_index('ix_incidents_due_at', 'incidents', ['due_at'], unique=False,
+                    postgresql_where=sa.text('due_at IS NOT NULL'),
+                    sqlite_where=sa.text('due_at IS NOT NULL'))
     add_reference_column(op, 'notifications', 'incident_id', 'incidents')
     op.execute("UPDATE incidents SET accepted_at = (SELECT min(e.created_at) FROM incident_events e "
                "WHERE e.incident_id = incidents.id AND e.action = 'accept')")

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, Integer, SmallInteger,
-                        String, Text, UniqueConstraint)
+                        String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from geo.types import point
@@ -36,6 +36,10 @@ class Incident(db.Model):
         Index("ix_incidents_village_id_created_at_id", "village_id", "created_at", "id"),
         Index("ix_incidents_reporter_id_created_at_id", "reporter_id", "created_at", "id"),
         Index("ix_incidents_status_created_at_id", "status", "created_at", "id"),
+        # Only the cases whose deadline runs (few: open petitions and 12345 work orders); the
+        # overdue list and 督办 read exactly the overdue ones from it.
+        Index("ix_incidents_due_at", "due_at", postgresql_where=text("due_at IS NOT NULL"),
+              sqlite_where=text("due_at IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
@@ -57,7 +61,7 @@ class Incident(db.Model):
     work_order_type: Mapped[str | None] = mapped_column(String(20))  # 12345 work orders only
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The current stage's deadline, for petitions and 12345 work orders (service.incidents.due).
-    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     supervision_level: Mapped[int] = mapped_column(SmallInteger, default=4, server_default="4")
     supervision_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
