@@ -21,3 +21,19 @@ def test_a_page_not_full_at_the_small_size_is_compared_per_item():
     # …but a plan that reads the whole window is still named.
     assert unflat_pages(results(small, {("l3", "sync"): (12_000, 41)})) == [
         ("l3", "sync", 63, 12_000)]
+
+
+def test_a_backlog_page_is_held_to_the_backlog_it_reads():
+    small = [{"queries": [{"user": "l3", "query": "overdue", "rows_touched": 20, "items": 2,
+                           "backlog_rows": 2}]}]
+
+    def large(touched):
+        return [{"queries": [{"user": "l3", "query": "overdue", "rows_touched": touched,
+                              "items": 25, "backlog_rows": 165}]}]
+
+    # The same page's cost scaled to its items, plus every overdue case read once from the
+    # deadline index: flat, though the backlog grew 80-fold.
+    assert unflat_pages(small + large(390)) == []
+    assert unflat_pages(small + large(624)) == []
+    # Walking weeks of history for the few overdue cases is named.
+    assert unflat_pages(small + large(14_000)) == [("l3", "overdue", 20, 14_000)]
