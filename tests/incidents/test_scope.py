@@ -2,12 +2,12 @@
 
 Two incidents, in two villages, each with a photo. Out-of-scope callers get the very same
 404 not_found as for an id that does not exist, and never see the incident in a list, a
-sync or a nearby search; in-scope callers do.
+sync, the overdue list or a nearby search; in-scope callers do.
 """
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from service.extensions import db
 from service.incidents.workflow import ACTIONS
@@ -158,6 +158,11 @@ def test_each_role_sees_exactly_its_scope_on_every_endpoint(client, auth, world,
         assert _nearby(client, headers, incident["point"]) & ours == {incident["id"]} & expected, role
         assert _nearby(client, headers, incident["point"], category="safety_hazard") & ours == (
             {incident["id"]} & expected), role
+    # GET /incidents?overdue=true — both incidents made overdue (as a late petition would be)
+    db.session.execute(update(Incident).where(Incident.id.in_(ours)).values(
+        due_at=datetime.now(timezone.utc) - timedelta(hours=1)))
+    db.session.commit()
+    assert _listed(client, headers, overdue="true") & ours == expected, role
 
 
 def test_nonexistent_ids_are_404_not_found_everywhere(client, auth, world):
