@@ -52,6 +52,8 @@ DEFAULT_LIMITS: dict[str, Limit] = {
     # 信访工作条例 (2022).
     "petition.register": Limit(15, "calendar"),
     "petition.handle": Limit(60, "calendar"),
+    # … which may be extended, in all, by this many days (延期).
+    "petition.extension": Limit(30, "calendar"),
     # 广东 12345 rules (2022).
     "hotline.enquiry": Limit(2, "working"),
     "hotline.help": Limit(10, "working"),

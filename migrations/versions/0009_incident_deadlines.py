@@ -1,5 +1,6 @@
 """Incidents with a time limit (petitions, 12345 work orders): the current stage's deadline, the
-work-order type that sets it, when the incident was accepted, and 督办's level; a case-record
+work-order type that sets it, when the incident was accepted, the days a petition's handling was
+extended by, and 督办's level; a case-record
 entry without an actor (a 督办 step is taken by nobody)
 
 Revision ID: 0009_incident_deadlines
@@ -32,6 +33,8 @@ def upgrade():
         op.add_column('incidents', sa.Column(name, type_, nullable=True))
     op.add_column('incidents', sa.Column('supervision_level', sa.SmallInteger(), nullable=False,
                                          server_default='4'))
+    op.add_column('incidents', sa.Column('extension_days', sa.SmallInteger(), nullable=False,
+                                         server_default='0'))
     op.create_index('ix_incidents_due_at', 'incidents', ['due_at'], unique=False,
                     postgresql_where=sa.text('due_at IS NOT NULL'),
                     sqlite_where=sa.text('due_at IS NOT NULL'))
@@ -46,6 +49,7 @@ def downgrade():
     _set_actor_nullable(False)
     op.drop_column('notifications', 'incident_id')
     op.drop_index('ix_incidents_due_at', table_name='incidents')
+    op.drop_column('incidents', 'extension_days')
     op.drop_column('incidents', 'supervision_level')
     for name, _type in reversed(COLUMNS):
         op.drop_column('incidents', name)
@@ -59,7 +63,7 @@ def _set_due_at_of_open_cases():
     from service.models.types import UtcDateTime
 
     incidents = sa.table('incidents', *(sa.column(name) for name in (
-        'id', 'category', 'channel', 'status', 'work_order_type', 'due_at')),
+        'id', 'category', 'channel', 'status', 'work_order_type', 'extension_days', 'due_at')),
         sa.column('created_at', UtcDateTime), sa.column('accepted_at', UtcDateTime))
     bind = op.get_bind()
     open_cases = bind.execute(sa.select(incidents).where(

@@ -17,7 +17,7 @@ from service.errors import (ClientIdReused, Forbidden, InvalidTransition, Outsid
 from service.extensions import db
 from service.geography.queries import grid_place, locate_place
 from service.incidents import queries
-from service.incidents.due import stage_due
+from service.incidents.due import extension_allowed_days, stage_due
 from service.versions import check_if_match
 from service.incidents.workflow import (ACTION_NAMES, HANDLER, RECORD_ACTION_NAMES,
                                        STATUS_NAMES, transition_for)
@@ -107,7 +107,7 @@ def report(user, scope, payload):
         occurred_at=payload["occurred_at"] or now, grid_id=place.id, village_id=place.village_id,
         assignee_id=None, dispute_id=None, created_at=now, updated_at=utcnow(),
         change_seq=change_seq, version=1, work_order_type=payload.get("work_order_type"),
-        accepted_at=None, supervision_level=4, supervision_due_at=None,
+        accepted_at=None, extension_days=0, supervision_level=4, supervision_due_at=None,
     )
     values["due_at"] = stage_due(SimpleNamespace(**values))
     incident_id = db.session.scalar(_insert_report(db.engine.dialect.name), values)
@@ -247,6 +247,9 @@ def perform(user, scope, incident_id, action, body, if_match=None):
         raise InvalidTransition(
             f"事件当前为“{STATUS_NAMES[incident.status]}”，不能{ACTION_NAMES[action]}",
             f"Cannot {action} an incident that is {incident.status}")
+    if transition.categories and incident.category not in transition.categories:
+        raise InvalidTransition(f"只有信访事项可以{ACTION_NAMES[action]}",
+                                f"Only petitions can be given more time ({action})")
     if not may(user, incident, transition.who):
         raise Forbidden(f"您无权对该事件执行“{ACTION_NAMES[action]}”",
                         f"You may not {action} this incident")
@@ -255,6 +258,8 @@ def perform(user, scope, incident_id, action, body, if_match=None):
         raise ValidationFailed(errors=missing)
     if action == "dispatch":
         incident.assignee = _assignee_in_scope(body["assignee_id"], incident)
+    if action == "extend":
+        incident.extension_days = _extended_days(incident, body["days"])
     from_status = incident.status
     incident.status = transition.target(body)
     touch(incident)
@@ -265,6 +270,16 @@ def perform(user, scope, incident_id, action, body, if_match=None):
     record(incident, user, action, from_status, body.get("note"))
     db.session.commit()
     return incident
+
+
+def _extended_days(incident, days):
+    """All the days a petition's handling has been extended by, this extension included."""
+    allowed = extension_allowed_days()
+    total = incident.extension_days + days
+    if total > allowed:
+        raise ValidationFailed(errors={"days": [
+            f"办理期限合计最多延长 {allowed} 日，已延长 {incident.extension_days} 日"]})
+    return total
 
 
 def _assignee_in_scope(assignee_id, incident):

@@ -4,18 +4,21 @@ defaults with the town's overrides (config DEADLINE_LIMITS).
 
 A dispute report has no deadline of its own: its dispute carries them.
 """
+from datetime import timedelta
+
 from flask import current_app
 from sqlalchemy import and_
 
-from service.deadlines import deadline_for
+from service.deadlines import deadline_for, limits
 from service.models import Incident
 
-# category → status → (time limit, the moment it counts from). A petition is registered and
-# forwarded (受理) within 15 days of its arrival and handled within 60 days of acceptance.
+# category → status → (time limit, the moment it counts from, the days it was extended by). A
+# petition is registered and forwarded (受理) within 15 days of its arrival and handled within
+# 60 days of acceptance, plus any extension (延期).
 LIMITS_BY_CATEGORY = {
-    "petition": {"reported": ("petition.register", "created_at"),
-                 "accepted": ("petition.handle", "accepted_at"),
-                 "dispatched": ("petition.handle", "accepted_at")},
+    "petition": {"reported": ("petition.register", "created_at", None),
+                 "accepted": ("petition.handle", "accepted_at", "extension_days"),
+                 "dispatched": ("petition.handle", "accepted_at", "extension_days")},
 }
 # channel → (statuses the limit runs in, time limit, the moment it counts from): a 12345 work
 # order is answered within its type's working days of arrival.
@@ -30,21 +33,31 @@ RUNNING_STATUSES = ("reported", "accepted", "dispatched")
 
 def stage_due(incident):
     """The deadline of ``incident``'s current stage, or None when none runs (anything with
-    category, channel, status, work_order_type, created_at and accepted_at)."""
+    category, channel, status, work_order_type, created_at, accepted_at and extension_days)."""
     if incident.category == "dispute":
         return None
-    overrides = current_app.config.get("DEADLINE_LIMITS") or None
+    overrides = _overrides()
     work_order_type = incident.work_order_type or DEFAULT_WORK_ORDER_TYPE
     dues = []
     by_status = LIMITS_BY_CATEGORY.get(incident.category, {})
     if incident.status in by_status:
-        limit, start = by_status[incident.status]
-        dues.append(deadline_for(limit, getattr(incident, start), overrides))
+        limit, start, extension = by_status[incident.status]
+        due = deadline_for(limit, getattr(incident, start), overrides)
+        dues.append(due + timedelta(days=getattr(incident, extension) if extension else 0))
     statuses, limit, start = LIMITS_BY_CHANNEL.get(incident.channel, ((), None, None))
     if incident.status in statuses:
         dues.append(deadline_for(limit.format(work_order_type=work_order_type),
                                  getattr(incident, start), overrides))
     return min(dues, default=None)
+
+
+def extension_allowed_days():
+    """How many days, in all, a petition's handling may be extended by."""
+    return limits(_overrides())["petition.extension"].days
+
+
+def _overrides():
+    return current_app.config.get("DEADLINE_LIMITS") or None
 
 
 def overdue_condition(now, column=Incident.due_at):

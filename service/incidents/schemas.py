@@ -140,6 +140,9 @@ class ActionSchema(ma.Schema):
     assignee_id = fields.Integer(load_default=None, allow_none=True, validate=id_range())
     passed = fields.Boolean(load_default=None, allow_none=True,
                             metadata={"description": "verify：true 结案，false 退回重办"})
+    days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 365),
+                          metadata={"description": "extend：信访事项办理期限延长的天数（合计默认不超过 30 日；"
+                                                   "note 写明理由）"})
 
 
 class EventSchema(ma.Schema):

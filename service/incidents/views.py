@@ -135,6 +135,7 @@ def _action_view(action):
         "handle": "处置事件（被派遣人或 1–3 级网格员）",
         "verify": "核查：passed=true 结案，false 退回重办",
         "reject": "不予受理",
+        "extend": "信访事项延期办理（综治中心、1–3 级网格员；days 与理由 note 必填，合计不超过 30 日）",
     }[action]
     return view
 

@@ -1,7 +1,9 @@
 """The non-dispute incident workflow as data: (state, action) → transition.
 
 reported → accepted → dispatched → handled → closed, plus rejected; ``verify`` closes a
-handled incident or, when it did not pass, sends it back to dispatched.
+handled incident or, when it did not pass, sends it back to dispatched. ``extend`` (延期) leaves
+the state as it is and gives an accepted petition more days to be handled (信访工作条例: up to
+30 days beyond the 60).
 """
 from dataclasses import dataclass
 
@@ -15,6 +17,7 @@ class Transition:
     who: str
     requires: tuple = ()
     to_when_not_passed: str | None = None
+    categories: tuple = ()  # the only categories it applies to; empty: every category
 
     def target(self, body) -> str:
         if self.to_when_not_passed and body.get("passed") is False:
@@ -31,10 +34,13 @@ TRANSITIONS = {
     ("dispatched", "handle"): Transition("handled", HANDLER),
     ("handled", "verify"): Transition("closed", SUPERVISOR, requires=("passed",),
                                       to_when_not_passed="dispatched"),
+    **{(state, "extend"): Transition(state, SUPERVISOR, requires=("days", "note"),
+                                     categories=("petition",))
+       for state in ("accepted", "dispatched")},
 }
 ACTIONS = sorted({action for _state, action in TRANSITIONS})
 ACTION_NAMES = {"accept": "受理", "dispatch": "派遣", "handle": "处置", "verify": "核查",
-                "reject": "不予受理"}
+                "reject": "不予受理", "extend": "延期"}
 # Every action a case-record entry can name (actions.record refuses any other): the workflow's,
 # the report itself, a photo added, a step of the dispute a dispute report is worked on, and
 # 督办 of an overdue petition or 12345 work order (service.supervision).

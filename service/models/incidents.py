@@ -60,6 +60,7 @@ class Incident(db.Model):
     dispute_id: Mapped[int | None] = mapped_column(Integer)  # joined from here only: no index
     work_order_type: Mapped[str | None] = mapped_column(String(20))  # 12345 work orders only
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    extension_days: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     # The current stage's deadline, for petitions and 12345 work orders (service.incidents.due).
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     supervision_level: Mapped[int] = mapped_column(SmallInteger, default=4, server_default="4")

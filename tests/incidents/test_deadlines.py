@@ -12,9 +12,9 @@ from service.clock import clock_at
 from service.extensions import db
 from service.models import Dispute, Notification
 from tests.disputes.conftest import cli
-from tests.incidents.conftest import (API, GRID_A1, VILLAGE_A, VILLAGE_B, acted, assert_problem,
-                                      counts, drive, event_rows, grid, incident_row, l2_of,
-                                      report, reported, user_id)
+from tests.incidents.conftest import (API, GRID_A1, VILLAGE_A, VILLAGE_B, act, acted,
+                                      assert_problem, counts, drive, event_rows, grid,
+                                      incident_row, l2_of, report, reported, user_id)
 
 TOWN = ZoneInfo("Asia/Shanghai")
 L3_A, L3_B = f"l3-{VILLAGE_A}", f"l3-{VILLAGE_B}"
@@ -239,3 +239,55 @@ def test_a_handled_incident_is_not_supervised(client, auth, app):
     assert incident_row(incident["id"]).due_at is None
     assert "督办 0 件" in cli(app, "supervise").output
     assert [e.action for e in event_rows(incident["id"])][-1] == "handle"
+
+
+def test_a_petitions_handling_is_extended_by_up_to_30_days_in_all(client, auth):
+    incident = petition(client, auth)
+    accepted = acted(client, auth, "center01", incident["id"], "accept")
+    handle_by = shown_due(accepted)
+    extended = acted(client, auth, L3_A, incident["id"], "extend", days=20,
+                     note="涉及多个部门，需补充调查")
+    assert (extended["status"], shown_due(extended)) == ("accepted", handle_by + timedelta(days=20))
+    assert extended["version"] == accepted["version"] + 1
+    entry = client.get(f"{API}/incidents/{incident['id']}/events",
+                       headers=auth.headers(L3_A)).get_json()["items"][-1]
+    assert (entry["action"], entry["action_name"], entry["from_status"], entry["to_status"],
+            entry["note"]) == ("extend", "延期", "accepted", "accepted", "涉及多个部门，需补充调查")
+    dispatched = acted(client, auth, "center01", incident["id"], "dispatch",
+                       assignee_id=user_id(auth, L3_A))
+    assert shown_due(dispatched) == handle_by + timedelta(days=20)  # the extension stays
+    again = acted(client, auth, "center01", incident["id"], "extend", days=10, note="再延期")
+    assert shown_due(again) == handle_by + timedelta(days=30)
+
+    before, stored = incident_row(incident["id"]), counts()
+    problem = assert_problem(act(client, auth, "center01", incident["id"], "extend", days=1,
+                                 note="超出期限"), 422, "validation_failed")
+    assert "30" in problem["errors"]["days"][0]
+    assert incident_row(incident["id"]).version == before.version and counts() == stored
+
+
+@pytest.mark.parametrize("case, username, body, status, code", [
+    ("12345 complaint", "center01", {"days": 5, "note": "需要时间"}, 409, "invalid_transition"),
+    ("petition not yet accepted", "center01", {"days": 5, "note": "需要时间"}, 409,
+     "invalid_transition"),
+    ("accepted petition", "center01", {"days": 5}, 422, "validation_failed"),  # no reason
+    ("accepted petition", "center01", {"note": "需要时间"}, 422, "validation_failed"),
+    ("accepted petition", "center01", {"days": 0, "note": "需要时间"}, 422, "validation_failed"),
+    ("accepted petition", L4_A1, {"days": 5, "note": "需要时间"}, 403, "forbidden"),
+])
+def test_an_extension_that_may_not_be_given_changes_nothing(client, auth, case, username, body,
+                                                            status, code):
+    if case == "12345 complaint":
+        incident = reported(client, auth, "center01", channel="hotline_12345",
+                            category="public_service")
+        acted(client, auth, "center01", incident["id"], "accept")
+    else:
+        incident = petition(client, auth)
+        if case == "accepted petition":
+            acted(client, auth, "center01", incident["id"], "accept")
+    before, stored = incident_row(incident["id"]), counts()
+    assert_problem(act(client, auth, username, incident["id"], "extend", **body), status, code)
+    after = incident_row(incident["id"])
+    assert (after.version, after.due_at, after.extension_days) == (
+        before.version, before.due_at, before.extension_days)
+    assert counts() == stored
