@@ -39,6 +39,7 @@ class IncidentView(NamedTuple):
     work_order_type: str | None
     due_at: object
     supervision_level: int
+    extension_days: int
 
 
 def view_of(incident):
@@ -58,7 +59,7 @@ def view_of(incident):
         reporter_id=incident.reporter.id, reporter_name=incident.reporter.name,
         assignee_id=assignee and assignee.id, assignee_name=assignee and assignee.name,
         work_order_type=incident.work_order_type, due_at=incident.due_at,
-        supervision_level=incident.supervision_level)
+        supervision_level=incident.supervision_level, extension_days=incident.extension_days)
 
 
 def person(user):
@@ -88,7 +89,7 @@ def incident_item(view, photos=None, now=None):
         "version": view.version, "dispute_id": view.dispute_id,
         "work_order_type": view.work_order_type, "due_at": view.due_at,
         "overdue": is_overdue(view.due_at, now or utcnow()),
-        "supervision_level": view.supervision_level,
+        "supervision_level": view.supervision_level, "extension_days": view.extension_days,
     }
     if photos is not None:
         item["photos"] = [photo_item(photo) for photo in photos]

@@ -90,6 +90,7 @@ class IncidentSchema(ma.Schema):
         "description": "当前环节的办理时限（信访事项、12345 工单）；无时限时为 null"})
     overdue = fields.Boolean(metadata={"description": "当前环节已超过时限"})
     supervision_level = fields.Integer(metadata={"description": "督办所到的网格员级别（4→1）"})
+    extension_days = fields.Integer(metadata={"description": "信访事项办理期限已延长的天数（延期，合计不超过 30 日）"})
     photos = fields.List(fields.Nested(PhotoSchema))
 
 

@@ -249,6 +249,7 @@ def test_a_petitions_handling_is_extended_by_up_to_30_days_in_all(client, auth):
                      note="涉及多个部门，需补充调查")
     assert (extended["status"], shown_due(extended)) == ("accepted", handle_by + timedelta(days=20))
     assert extended["version"] == accepted["version"] + 1
+    assert (accepted["extension_days"], extended["extension_days"]) == (0, 20)
     entry = client.get(f"{API}/incidents/{incident['id']}/events",
                        headers=auth.headers(L3_A)).get_json()["items"][-1]
     assert (entry["action"], entry["action_name"], entry["from_status"], entry["to_status"],
@@ -257,7 +258,9 @@ def test_a_petitions_handling_is_extended_by_up_to_30_days_in_all(client, auth):
                        assignee_id=user_id(auth, L3_A))
     assert shown_due(dispatched) == handle_by + timedelta(days=20)  # the extension stays
     again = acted(client, auth, "center01", incident["id"], "extend", days=10, note="再延期")
-    assert shown_due(again) == handle_by + timedelta(days=30)
+    assert shown_due(again) == handle_by + timedelta(days=30) and again["extension_days"] == 30
+    assert get(client, auth, L3_A, incident["id"]).get_json()["extension_days"] == 30
+    assert incident["extension_days"] == 0  # the report's own answer
 
     before, stored = incident_row(incident["id"]), counts()
     problem = assert_problem(act(client, auth, "center01", incident["id"], "extend", days=1,
