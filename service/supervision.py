@@ -79,7 +79,8 @@ def overdue_candidates(session, kind, now):
 def supervise_overdue(session, now=None, kinds=KINDS):
     """One 督办 step for every overdue case whose turn it is; the steps taken, in order."""
     now = now or utcnow()
-    days = current_app.config.get("SUPERVISION_WORKING_DAYS", 2)
+    next_window_ends = add_working_days(
+        now, current_app.config.get("SUPERVISION_WORKING_DAYS", 2))
     done = []
     for kind in kinds:
         model = kind.model
@@ -88,7 +89,7 @@ def supervise_overdue(session, now=None, kinds=KINDS):
                 update(model).where(model.id == case_id, model.supervision_level == level,
                                     kind.overdue(now), *_due_for_step(model, now))
                 .values(supervision_level=level - 1,
-                        supervision_due_at=add_working_days(now, days))
+                        supervision_due_at=next_window_ends)
                 .execution_options(synchronize_session=False)).rowcount
             if moved != 1:
                 session.rollback()

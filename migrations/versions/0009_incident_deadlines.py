@@ -67,11 +67,13 @@ def _set_due_at_of_open_cases():
         sa.column('created_at', UtcDateTime), sa.column('accepted_at', UtcDateTime))
     bind = op.get_bind()
     open_cases = bind.execute(sa.select(incidents).where(
-        incidents.c.status.in_(RUNNING_STATUSES),
-        sa.or_(incidents.c.category == 'petition', incidents.c.channel == 'hotline_12345'))).all()
+        incidents.c.status.in_(RUNNING_STATUSES))).all()
+    set_due = incidents.update().where(incidents.c.id == sa.bindparam('case_id')).values(
+        due_at=sa.bindparam('due', type_=UtcDateTime))
     for case in open_cases:
-        bind.execute(incidents.update().where(incidents.c.id == case.id).values(
-            due_at=sa.bindparam('due', type_=UtcDateTime)), {'due': stage_due(case)})
+        due = stage_due(case)  # which cases have a time limit is the service's rule, not ours
+        if due is not None:
+            bind.execute(set_due, {'case_id': case.id, 'due': due})
 
 
 def _set_actor_nullable(nullable):

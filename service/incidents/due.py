@@ -12,6 +12,8 @@ from sqlalchemy import and_
 from service.deadlines import deadline_for, limits
 from service.models import Incident
 
+# Statuses in which a deadline runs; handled, closed and rejected incidents have none.
+RUNNING_STATUSES = ("reported", "accepted", "dispatched")
 # category → status → (time limit, the moment it counts from, the days it was extended by). A
 # petition is registered and forwarded (受理) within 15 days of its arrival and handled within
 # 60 days of acceptance, plus any extension (延期).
@@ -23,12 +25,9 @@ LIMITS_BY_CATEGORY = {
 # channel → (statuses the limit runs in, time limit, the moment it counts from): a 12345 work
 # order is answered within its type's working days of arrival.
 LIMITS_BY_CHANNEL = {
-    "hotline_12345": (("reported", "accepted", "dispatched"), "hotline.{work_order_type}",
-                      "created_at"),
+    "hotline_12345": (RUNNING_STATUSES, "hotline.{work_order_type}", "created_at"),
 }
 DEFAULT_WORK_ORDER_TYPE = "complaint"  # the longest 12345 limit when the type is not given
-# Statuses in which a deadline runs; handled, closed and rejected incidents have none.
-RUNNING_STATUSES = ("reported", "accepted", "dispatched")
 
 
 def stage_due(incident):
