@@ -57,8 +57,8 @@ TARGET_P99_MS = 30
 FLAT_GROWTH, FLAT_SLACK = 2, 200
 # Pages that must read a set which grows with the town's backlog, not with its history: the
 # overdue list reads every overdue case (its index holds running deadlines only) and sorts them.
-# The bench's backlog grows with its size (the same three years, ever busier), so such a page
-# may also read every row of the larger backlog (unflat_pages).
+# The bench's backlog grows with its size (the same three years, ever busier) and may be empty
+# at the smallest, so such a page is held to what it must read at the largest (unflat_pages).
 BACKLOG_SQL = {"overdue (overdue=true)": "SELECT count(*) FROM incidents WHERE due_at < now()"}
 POINTS_PER_GRID = 256
 YEARS = 3
@@ -354,14 +354,21 @@ def unflat_pages(results, growth=FLAT_GROWTH, slack=FLAT_SLACK):
 
     A page that is not full at the smallest size (fewer changes in a sync's window than a page)
     touches fewer rows for that alone: its count is scaled up to the larger page's items.
-    A page with ``backlog_rows`` (BACKLOG_SQL) may read that many rows more."""
+    A page with ``backlog_rows`` (BACKLOG_SQL) is held instead to every row of that backlog plus,
+    for each item it shows, what the caller's first page at the same size cost per item (its
+    small-size page may have been empty: nothing to scale)."""
     first, last = results[0], results[-1]
     before = {(item["user"], item["query"]): item for item in first["queries"]}
+    first_pages = {item["user"]: item for item in last["queries"] if item["query"] == QUERIES[0]}
     unflat = []
     for item in last["queries"]:
         small = before[(item["user"], item["query"])]
-        scale = max(1.0, item["items"] / max(small["items"], 1))
-        expected = small["rows_touched"] * scale + item.get("backlog_rows", 0)
+        if "backlog_rows" in item:
+            page = first_pages[item["user"]]
+            per_item = page["rows_touched"] / max(page["items"], 1)
+            expected = item["backlog_rows"] + per_item * item["items"]
+        else:
+            expected = small["rows_touched"] * max(1.0, item["items"] / max(small["items"], 1))
         if item["rows_touched"] > growth * expected + slack:
             unflat.append((item["user"], item["query"], small["rows_touched"], item["rows_touched"]))
     return unflat

@@ -24,16 +24,20 @@ def test_a_page_not_full_at_the_small_size_is_compared_per_item():
 
 
 def test_a_backlog_page_is_held_to_the_backlog_it_reads():
-    small = [{"queries": [{"user": "l3", "query": "overdue", "rows_touched": 20, "items": 2,
-                           "backlog_rows": 2}]}]
+    def sizes(small_overdue, large_overdue):
+        """(rows touched, items, backlog) of the overdue page at the small and the large size;
+        the caller's first page costs 720 rows for 50 items at both."""
+        return [{"queries": [
+            {"user": "l3", "query": "first page", "rows_touched": 720, "items": 50},
+            {"user": "l3", "query": "overdue", "rows_touched": rows, "items": items,
+             "backlog_rows": backlog}]} for rows, items, backlog in (small_overdue, large_overdue)]
 
-    def large(touched):
-        return [{"queries": [{"user": "l3", "query": "overdue", "rows_touched": touched,
-                              "items": 25, "backlog_rows": 165}]}]
-
-    # The same page's cost scaled to its items, plus every overdue case read once from the
-    # deadline index: flat, though the backlog grew 80-fold.
-    assert unflat_pages(small + large(390)) == []
-    assert unflat_pages(small + large(624)) == []
+    # Every overdue case read once from the deadline index, plus the page's own look-ups:
+    # flat, though the backlog grew 80-fold.
+    assert unflat_pages(sizes((20, 2, 2), (390, 25, 165))) == []
+    assert unflat_pages(sizes((20, 2, 2), (624, 25, 165))) == []
+    # … also when there was nothing overdue at the small size (an empty page touches nothing).
+    assert unflat_pages(sizes((0, 0, 0), (643, 50, 184))) == []
     # Walking weeks of history for the few overdue cases is named.
-    assert unflat_pages(small + large(14_000)) == [("l3", "overdue", 20, 14_000)]
+    assert unflat_pages(sizes((20, 2, 2), (14_000, 25, 165))) == [("l3", "overdue", 20, 14_000)]
+    assert unflat_pages(sizes((0, 0, 0), (14_000, 50, 184))) == [("l3", "overdue", 0, 14_000)]
