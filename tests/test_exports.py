@@ -29,7 +29,8 @@ PHONE_MASKED, ID_MASKED = "138****5678", "110105********002X"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INCIDENT_HEADER = ["案件编号", "类别", "渠道", "状态", "村（社区）", "网格", "网格编码", "上报人",
                    "处置人", "经度", "纬度", "定位精度（米）", "发生时间", "上报时间", "更新时间",
-                   "本阶段期限", "是否逾期", "关联纠纷编号", "事件描述"]
+                   "本阶段期限", "是否逾期", "答复时间", "结案时间", "回访时间", "满意度",
+                   "关联纠纷编号", "事件描述"]
 
 
 pytestmark = pytest.mark.usefixtures("fresh_request_context")
@@ -142,6 +143,26 @@ def test_incident_exports_carry_the_time_limit_and_whether_it_has_passed(client,
         microsecond=0)
     assert (properties[world["incident_a"]["number"]]["due_at"],
             properties[world["incident_a"]["number"]]["overdue"]) == (None, False)
+
+
+def test_incident_exports_carry_the_answer_closing_and_return_visit(client, auth, world):
+    from tests.incidents.conftest import acted, drive
+    order = report(client, auth, GRID_A, category="public_service", channel="hotline_12345",
+                   description="12345 工单：群众反映路灯不亮")
+    drive(client, auth, order["id"], "closed")  # answered (答复) before it is verified
+    visited = acted(client, auth, "center01", order["id"], "visit", satisfaction=3)
+    row = {row["案件编号"]: row for row in as_dicts(csv_rows(get(
+        client, auth, "center01", "incidents")))}[order["number"]]
+    for header, field in (("答复时间", "replied_at"), ("结案时间", "closed_at"),
+                          ("回访时间", "visited_at")):
+        assert datetime.fromisoformat(row[header]) == datetime.fromisoformat(
+            visited[field]).replace(microsecond=0), header
+    assert row["满意度"] == "3"
+    assert as_dicts(csv_rows(get(client, auth, "center01", "incidents")))[-1]["满意度"] == ""
+    body = json.loads(get(client, auth, "center01", "incidents", format="geojson").get_data())
+    properties = {f["properties"]["number"]: f["properties"] for f in body["features"]}
+    assert properties[order["number"]]["satisfaction"] == 3
+    assert properties[order["number"]]["replied_at"] is not None
 
 
 def test_export_arrives_in_batches(client, auth, world, monkeypatch):

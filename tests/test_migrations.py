@@ -57,3 +57,37 @@ def test_incident_deadlines_migration_keeps_the_record_and_its_guards(app, clien
     db.session.remove()
     shown = client.get(f"/api/v1/incidents/{incident['id']}", headers=auth.headers("center01"))
     assert shown.get_json()["due_at"] == accepted["due_at"]
+
+
+def test_reply_and_visit_migration_dates_what_was_stored_before_it(app, client, auth):
+    """0010: a 12345 work order handled before it (when handling ended its limit) is due again
+    until its caller is answered; a closed incident gets its closing time from its record; the
+    satisfaction rating is held to 1–5 by the database after a downgrade and upgrade."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from tests.incidents.conftest import acted, drive, reported
+
+    order = reported(client, auth, "center01", category="public_service",
+                     channel="hotline_12345", work_order_type="help")
+    handled = drive(client, auth, order["id"], "handled")
+    closed = drive(client, auth, reported(client, auth, "center01")["id"], "closed")
+    acted(client, auth, "center01", closed["id"], "visit", satisfaction=5)
+    db.session.remove()
+    downgrade(revision="0009_incident_deadlines")
+    with db.engine.begin() as connection:  # as 0009's rule left it: handling ended the limit
+        connection.execute(text("UPDATE incidents SET due_at = NULL WHERE id = :id"),
+                           {"id": handled["id"]})
+    upgrade()
+    db.session.remove()
+    shown = {item["id"]: item for item in (
+        client.get(f"/api/v1/incidents/{incident_id}", headers=auth.headers("center01")).get_json()
+        for incident_id in (handled["id"], closed["id"]))}
+    assert shown[handled["id"]]["due_at"] == handled["due_at"] is not None
+    assert shown[closed["id"]]["closed_at"] == closed["closed_at"] is not None
+    assert shown[closed["id"]]["satisfaction"] is None  # dropped with its column
+    with db.engine.connect() as connection:
+        with pytest.raises(DBAPIError):
+            connection.execute(text("UPDATE incidents SET satisfaction = 9 WHERE id = :id"),
+                               {"id": closed["id"]})

@@ -66,7 +66,8 @@ def _set_due_at_of_open_cases():
         'id', 'category', 'channel', 'status', 'work_order_type', 'extension_days', 'due_at')),
         sa.column('created_at', UtcDateTime), sa.column('accepted_at', UtcDateTime))
     bind = op.get_bind()
-    open_cases = bind.execute(sa.select(incidents).where(
+    # No case had been answered (replied_at, revision 0010) before this revision.
+    open_cases = bind.execute(sa.select(incidents, sa.null().label('replied_at')).where(
         incidents.c.status.in_(RUNNING_STATUSES))).all()
     set_due = incidents.update().where(incidents.c.id == sa.bindparam('case_id')).values(
         due_at=sa.bindparam('due', type_=UtcDateTime))

@@ -129,7 +129,8 @@ INCIDENT_COLUMNS = [
     ("案件编号", 16), ("类别", 10), ("渠道", 11), ("状态", 10), ("村（社区）", 14), ("网格", 18),
     ("网格编码", 17), ("上报人", 10), ("处置人", 10), ("经度", 12), ("纬度", 12),
     ("定位精度（米）", 13), ("发生时间", 20), ("上报时间", 20), ("更新时间", 20),
-    ("本阶段期限", 20), ("是否逾期", 9), ("关联纠纷编号", 16), ("事件描述", 50),
+    ("本阶段期限", 20), ("是否逾期", 9), ("答复时间", 20), ("结案时间", 20), ("回访时间", 20),
+    ("满意度", 8), ("关联纠纷编号", 16), ("事件描述", 50),
 ]
 
 
@@ -143,7 +144,9 @@ def _incident_select(user, scope, filters):
                    func.ST_X(Incident.location).label("lon"),
                    func.ST_Y(Incident.location).label("lat"),
                    Incident.accuracy_m, Incident.occurred_at, Incident.created_at,
-                   Incident.updated_at, Incident.due_at, linked.number.label("dispute_number"),
+                   Incident.updated_at, Incident.due_at, Incident.replied_at,
+                   Incident.closed_at, Incident.visited_at, Incident.satisfaction,
+                   linked.number.label("dispute_number"),
                    Incident.dispute_id, Incident.description)
             .join(Village, Village.id == Incident.village_id)
             .join(Grid, Grid.id == Incident.grid_id)
@@ -178,8 +181,8 @@ def _incident_row(row, now):
             name_of(CHANNEL_NAMES, row.channel), name_of(INCIDENT_STATUS_NAMES, row.status),
             row.village, row.grid, row.grid_code, row.reporter, row.assignee,
             row.lon, row.lat, row.accuracy_m, row.occurred_at, row.created_at,
-            row.updated_at, row.due_at, is_overdue(row.due_at, now), row.dispute_number,
-            row.description)
+            row.updated_at, row.due_at, is_overdue(row.due_at, now), row.replied_at,
+            row.closed_at, row.visited_at, row.satisfaction, row.dispute_number, row.description)
 
 
 def _incident_feature(row, now):
@@ -198,6 +201,8 @@ def _incident_feature(row, now):
             "accuracy_m": row.accuracy_m, "occurred_at": town_iso(row.occurred_at),
             "created_at": town_iso(row.created_at), "updated_at": town_iso(row.updated_at),
             "due_at": town_iso(row.due_at), "overdue": is_overdue(row.due_at, now),
+            "replied_at": town_iso(row.replied_at), "closed_at": town_iso(row.closed_at),
+            "visited_at": town_iso(row.visited_at), "satisfaction": row.satisfaction,
             "dispute_id": row.dispute_id, "dispute_number": row.dispute_number,
             "description": row.description,
         },

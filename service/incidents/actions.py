@@ -22,6 +22,7 @@ from service.versions import check_if_match
 from service.incidents.workflow import (ACTION_NAMES, HANDLER, RECORD_ACTION_NAMES,
                                        STATUS_NAMES, transition_for)
 from service.incidents.presenters import IncidentView, view_of
+from service.incidents.schemas import CLOCK_SKEW
 from service.models import Incident, IncidentEvent, User
 from service.models.incidents import OPEN_STATUSES
 from service.models.types import utcnow
@@ -108,6 +109,7 @@ def report(user, scope, payload):
         assignee_id=None, dispute_id=None, created_at=now, updated_at=utcnow(),
         change_seq=change_seq, version=1, work_order_type=payload.get("work_order_type"),
         accepted_at=None, extension_days=0, supervision_level=4, supervision_due_at=None,
+        replied_at=None, closed_at=None, visited_at=None, satisfaction=None,
     )
     values["due_at"] = stage_due(SimpleNamespace(**values))
     incident_id = db.session.scalar(_insert_report(db.engine.dialect.name), values)
@@ -176,6 +178,8 @@ def follow_dispute(dispute, actor):
     from_status = incident.status
     incident.status = target
     touch(incident)
+    if target == "closed":
+        incident.closed_at = incident.updated_at
     record(incident, actor, "dispute", from_status,
            f"纠纷 {dispute.number}：{DISPUTE_STATUS_NAMES[dispute.status]}")
 
@@ -247,39 +251,81 @@ def perform(user, scope, incident_id, action, body, if_match=None):
         raise InvalidTransition(
             f"事件当前为“{STATUS_NAMES[incident.status]}”，不能{ACTION_NAMES[action]}",
             f"Cannot {action} an incident that is {incident.status}")
-    if transition.categories and incident.category not in transition.categories:
-        raise InvalidTransition(f"只有信访事项可以{ACTION_NAMES[action]}",
-                                f"Only petitions can be given more time ({action})")
+    if not transition.applies_to(incident):
+        raise InvalidTransition(f"只有{transition.applies_name}可以{ACTION_NAMES[action]}",
+                                f"This incident's category or channel has no {action}")
     if not may(user, incident, transition.who):
         raise Forbidden(f"您无权对该事件执行“{ACTION_NAMES[action]}”",
                         f"You may not {action} this incident")
-    missing = {name: ["必填字段"] for name in transition.requires if body.get(name) is None}
+    missing = {name: ["必填字段"] for name in transition.requires if _blank(body.get(name))}
     if missing:
         raise ValidationFailed(errors=missing)
-    if action == "dispatch":
-        incident.assignee = _assignee_in_scope(body["assignee_id"], incident)
-    if action == "extend":
-        incident.extension_days = _extended_days(incident, body["days"])
     from_status = incident.status
     incident.status = transition.target(body)
     touch(incident)
-    if action == "accept":  # the petition's handling limit starts; 督办 starts again at level 4
-        incident.accepted_at = incident.updated_at
-        incident.supervision_level, incident.supervision_due_at = 4, None
+    EFFECTS.get(action, _no_effect)(incident, body, incident.updated_at)
     incident.due_at = stage_due(incident)
     record(incident, user, action, from_status, body.get("note"))
     db.session.commit()
     return incident
 
 
-def _extended_days(incident, days):
+def _blank(value):
+    return value is None or isinstance(value, str) and not value.strip()
+
+
+def _no_effect(_incident, _body, _now):
+    pass
+
+
+def _accept(incident, _body, now):
+    """The petition's handling limit starts; 督办 starts again at level 4."""
+    incident.accepted_at = now
+    incident.supervision_level, incident.supervision_due_at = 4, None
+
+
+def _dispatch(incident, body, _now):
+    incident.assignee = _assignee_in_scope(body["assignee_id"], incident)
+
+
+def _extend(incident, body, _now):
     """All the days a petition's handling has been extended by, this extension included."""
     allowed = extension_allowed_days()
-    total = incident.extension_days + days
+    total = incident.extension_days + body["days"]
     if total > allowed:
         raise ValidationFailed(errors={"days": [
             f"办理期限合计最多延长 {allowed} 日，已延长 {incident.extension_days} 日"]})
-    return total
+    incident.extension_days = total
+
+
+def _reply(incident, _body, now):
+    incident.replied_at = now  # the answer itself is the case-record entry's note
+
+
+def _verify(incident, body, now):
+    if not body["passed"]:
+        incident.replied_at = None  # the answer was about a handling that did not pass
+        return
+    if incident.channel == "hotline_12345" and incident.replied_at is None:
+        raise InvalidTransition("12345 工单须先答复诉求人（reply），才能核查结案",
+                                "Answer the caller of a 12345 work order before closing it")
+    incident.closed_at = now
+
+
+def _visit(incident, body, now):
+    if incident.visited_at is not None:
+        raise InvalidTransition(f"该事件已于 {town_time(incident.visited_at):%Y-%m-%d %H:%M} 回访",
+                                "This incident has had its return visit")
+    visited_at = body.get("visited_at") or now
+    closed_at = incident.closed_at or incident.updated_at
+    if visited_at < closed_at - CLOCK_SKEW or visited_at > now + CLOCK_SKEW:
+        raise ValidationFailed(errors={"visited_at": ["回访时间应在结案之后、当前时间之前"]})
+    incident.visited_at, incident.satisfaction = visited_at, body["satisfaction"]
+
+
+# What an action does besides moving the status (actions not named here do nothing more).
+EFFECTS = {"accept": _accept, "dispatch": _dispatch, "extend": _extend, "reply": _reply,
+           "verify": _verify, "visit": _visit}
 
 
 def _assignee_in_scope(assignee_id, incident):

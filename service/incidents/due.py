@@ -12,7 +12,8 @@ from sqlalchemy import and_
 from service.deadlines import deadline_for, limits
 from service.models import Incident
 
-# Statuses in which a deadline runs; handled, closed and rejected incidents have none.
+# Statuses in which a deadline runs; closed and rejected incidents have none, nor has a handled
+# one unless it is a 12345 work order not yet answered.
 RUNNING_STATUSES = ("reported", "accepted", "dispatched")
 # category → status → (time limit, the moment it counts from, the days it was extended by). A
 # petition is registered and forwarded (受理) within 15 days of its arrival and handled within
@@ -22,17 +23,20 @@ LIMITS_BY_CATEGORY = {
                  "accepted": ("petition.handle", "accepted_at", "extension_days"),
                  "dispatched": ("petition.handle", "accepted_at", "extension_days")},
 }
-# channel → (statuses the limit runs in, time limit, the moment it counts from): a 12345 work
-# order is answered within its type's working days of arrival.
+# channel → (statuses the limit runs in, the moment that ends it, time limit, the moment it
+# counts from): a 12345 work order is answered (答复) within its type's working days of arrival;
+# handling it is not enough.
 LIMITS_BY_CHANNEL = {
-    "hotline_12345": (RUNNING_STATUSES, "hotline.{work_order_type}", "created_at"),
+    "hotline_12345": (RUNNING_STATUSES + ("handled",), "replied_at", "hotline.{work_order_type}",
+                      "created_at"),
 }
 DEFAULT_WORK_ORDER_TYPE = "complaint"  # the longest 12345 limit when the type is not given
 
 
 def stage_due(incident):
     """The deadline of ``incident``'s current stage, or None when none runs (anything with
-    category, channel, status, work_order_type, created_at, accepted_at and extension_days)."""
+    category, channel, status, work_order_type, created_at, accepted_at, extension_days and
+    replied_at)."""
     if incident.category == "dispute":
         return None
     overrides = _overrides()
@@ -43,8 +47,8 @@ def stage_due(incident):
         limit, start, extension = by_status[incident.status]
         due = deadline_for(limit, getattr(incident, start), overrides)
         dues.append(due + timedelta(days=getattr(incident, extension) if extension else 0))
-    statuses, limit, start = LIMITS_BY_CHANNEL.get(incident.channel, ((), None, None))
-    if incident.status in statuses:
+    statuses, end, limit, start = LIMITS_BY_CHANNEL.get(incident.channel, ((), None, None, None))
+    if incident.status in statuses and getattr(incident, end) is None:
         dues.append(deadline_for(limit.format(work_order_type=work_order_type),
                                  getattr(incident, start), overrides))
     return min(dues, default=None)

@@ -40,6 +40,10 @@ class IncidentView(NamedTuple):
     due_at: object
     supervision_level: int
     extension_days: int
+    replied_at: object
+    closed_at: object
+    visited_at: object
+    satisfaction: int | None
 
 
 def view_of(incident):
@@ -59,7 +63,9 @@ def view_of(incident):
         reporter_id=incident.reporter.id, reporter_name=incident.reporter.name,
         assignee_id=assignee and assignee.id, assignee_name=assignee and assignee.name,
         work_order_type=incident.work_order_type, due_at=incident.due_at,
-        supervision_level=incident.supervision_level, extension_days=incident.extension_days)
+        supervision_level=incident.supervision_level, extension_days=incident.extension_days,
+        replied_at=incident.replied_at, closed_at=incident.closed_at,
+        visited_at=incident.visited_at, satisfaction=incident.satisfaction)
 
 
 def person(user):
@@ -90,6 +96,8 @@ def incident_item(view, photos=None, now=None):
         "work_order_type": view.work_order_type, "due_at": view.due_at,
         "overdue": is_overdue(view.due_at, now or utcnow()),
         "supervision_level": view.supervision_level, "extension_days": view.extension_days,
+        "replied_at": view.replied_at, "closed_at": view.closed_at,
+        "visited_at": view.visited_at, "satisfaction": view.satisfaction,
     }
     if photos is not None:
         item["photos"] = [photo_item(photo) for photo in photos]

@@ -91,6 +91,12 @@ class IncidentSchema(ma.Schema):
     overdue = fields.Boolean(metadata={"description": "当前环节已超过时限"})
     supervision_level = fields.Integer(metadata={"description": "督办所到的网格员级别（4→1）"})
     extension_days = fields.Integer(metadata={"description": "信访事项办理期限已延长的天数（延期，合计不超过 30 日）"})
+    replied_at = LocalDateTime(allow_none=True, metadata={
+        "description": "12345 工单答复诉求人的时间（答复内容见案卷记录）；核查不通过退回时清空"})
+    closed_at = LocalDateTime(allow_none=True, metadata={"description": "结案时间"})
+    visited_at = LocalDateTime(allow_none=True, metadata={"description": "回访时间"})
+    satisfaction = fields.Integer(allow_none=True, metadata={
+        "description": "回访时的满意度评价，1–5（4、5 计为满意）"})
     photos = fields.List(fields.Nested(PhotoSchema))
 
 
@@ -144,6 +150,10 @@ class ActionSchema(ma.Schema):
     days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 365),
                           metadata={"description": "extend：信访事项办理期限延长的天数（合计默认不超过 30 日；"
                                                    "note 写明理由）"})
+    satisfaction = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 5),
+                                  metadata={"description": "visit：满意度评价，1（很不满意）– 5（很满意）"})
+    visited_at = LocalDateTime(load_default=None, allow_none=True, metadata={
+        "description": "visit：回访时间，不带时为现在；须在结案之后"})
 
 
 class EventSchema(ma.Schema):

@@ -136,6 +136,8 @@ def _action_view(action):
         "verify": "核查：passed=true 结案，false 退回重办",
         "reject": "不予受理",
         "extend": "信访事项延期办理（综治中心、1–3 级网格员；days 与理由 note 必填，合计不超过 30 日）",
+        "reply": "答复 12345 工单诉求人（已处置的工单；答复内容写在 note，答复后才能核查结案）",
+        "visit": "结案后回访（综治中心、1–3 级网格员；satisfaction 1–5 必填，每件一次）",
     }[action]
     return view
 

@@ -31,6 +31,7 @@ class Incident(db.Model):
         CheckConstraint(_one_of("category", CATEGORIES), name="category"),
         CheckConstraint(_one_of("channel", CHANNELS), name="channel"),
         CheckConstraint(_one_of("status", STATUSES), name="status"),
+        CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction"),
         Index("ix_incidents_created_at_id", "created_at", "id"),
         Index("ix_incidents_grid_id_created_at_id", "grid_id", "created_at", "id"),
         Index("ix_incidents_village_id_created_at_id", "village_id", "created_at", "id"),
@@ -40,6 +41,9 @@ class Incident(db.Model):
         # overdue list and 督办 read exactly the overdue ones from it.
         Index("ix_incidents_due_at", "due_at", postgresql_where=text("due_at IS NOT NULL"),
               sqlite_where=text("due_at IS NOT NULL")),
+        # The summary's return-visit figures count the few visited / answered in a period.
+        *(Index(f"ix_incidents_{name}", name, postgresql_where=text(f"{name} IS NOT NULL"),
+                sqlite_where=text(f"{name} IS NOT NULL")) for name in ("visited_at", "replied_at")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
@@ -65,6 +69,10 @@ class Incident(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     supervision_level: Mapped[int] = mapped_column(SmallInteger, default=4, server_default="4")
     supervision_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # 答复, 12345 work orders
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    visited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # 回访, after closing
+    satisfaction: Mapped[int | None] = mapped_column(SmallInteger)    # 1–5, given at the visit
     version: Mapped[int] = mapped_column(Integer, default=1)
     change_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

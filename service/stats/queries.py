@@ -14,6 +14,8 @@ Definitions (also in the README):
   disputes (overdue_incidents: incidents) received in the period whose current stage is past
   due now, as their own ``overdue`` says (a closed agreement whose return visit is late is
   overdue; an incident has a deadline only as a petition or a 12345 work order).
+- return visits: incidents visited (回访) in the period; satisfied: rated 4 or 5 of 5; 12345
+  replied: work orders whose caller was answered in the period.
 """
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
@@ -26,6 +28,7 @@ from service.incidents.due import overdue_condition as incident_overdue
 from service.disputes.queries import visible_to as dispute_visible_to
 from service.extensions import db
 from service.incidents.queries import visible_to as incident_visible_to
+from service.incidents.workflow import SATISFIED
 from service.models import (Committee, Dispute, DisputeEvent, FollowUp, Incident, IncidentEvent,
                             Village)
 from service.models.types import utcnow
@@ -66,6 +69,29 @@ def incident_figures(user, scope, start, end, village_id=None, months=True):
                        for v, n in sorted(by["village"].items())],
         "by_month": [{"month": m, "count": n} for m, n in sorted(by_month)],
     }, {"total": sum(petitions.values()), "by_channel": dict(petitions)}
+
+
+def return_visit_figures(user, scope, start, end, village_id=None):
+    """Return visits (回访) made in the period and how many of them found the caller satisfied,
+    in all and by channel; 12345 work orders whose caller was answered (答复) in the period."""
+    where = _incident_scope(user, scope, village_id)
+    satisfied = (Incident.satisfaction >= SATISFIED).label("satisfied")
+    by_channel = defaultdict(Counter)
+    for channel, is_satisfied, count in db.session.execute(
+            select(Incident.channel, satisfied, func.count())
+            .where(where, _in(Incident.visited_at, start, end))
+            .group_by(Incident.channel, satisfied)):
+        by_channel[channel]["visited"] += count
+        by_channel[channel]["satisfied"] += count if is_satisfied else 0
+    visited = sum(counts["visited"] for counts in by_channel.values())
+    satisfied_count = sum(counts["satisfied"] for counts in by_channel.values())
+    return {
+        "visited": visited, "satisfied": satisfied_count,
+        "satisfaction_rate": round(satisfied_count / visited, 4) if visited else None,
+        "by_channel": {channel: dict(counts) for channel, counts in by_channel.items()},
+        "hotline_12345_replied": db.session.scalar(select(func.count()).where(
+            where, Incident.channel == "hotline_12345", _in(Incident.replied_at, start, end))),
+    }
 
 
 def _incident_scope(user, scope, village_id=None):

@@ -25,6 +25,9 @@ class SummarySchema(ma.Schema):
     escalations = fields.Dict(metadata={"description": (
         "上报镇调委会、督办、逾期：escalated_to_town、supervised（纠纷督办次数）、overdue_disputes、"
         "supervised_incidents（事件督办次数）、overdue_incidents（信访、12345 工单逾期）")})
+    return_visits = fields.Dict(metadata={"description": (
+        "事件回访（本时段内回访的）：visited、satisfied（满意度 4–5）、satisfaction_rate（满意率）、"
+        "by_channel（按渠道）；hotline_12345_replied：本时段内答复诉求人的 12345 工单")})
 
 
 class AnnualReportSchema(ma.Schema):

@@ -44,7 +44,9 @@ def summary(args):
             "disputes": queries.dispute_figures(current_user, scope, first, after_last,
                                                 args["village_id"]),
             "escalations": queries.escalation_figures(current_user, scope, first, after_last,
-                                                      args["village_id"])}
+                                                      args["village_id"]),
+            "return_visits": queries.return_visit_figures(current_user, scope, first, after_last,
+                                                          args["village_id"])}
 
 
 @blp.route("/stats/annual-report")

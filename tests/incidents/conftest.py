@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from geoalchemy2.shape import to_shape
 from PIL import ExifTags, Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from geo.lookup import locate_grid_id
 from service.extensions import db
@@ -126,6 +126,18 @@ def snapshot(incident_id):
             "events": len(event_rows(incident_id))}
 
 
+def execute(sql, **params):
+    db.session.remove()
+    db.session.execute(text(sql), params)
+    db.session.commit()
+    db.session.remove()
+
+
+def make_overdue(incident_id):
+    execute("UPDATE incidents SET due_at = :at WHERE id = :id",
+            at=datetime.now(timezone.utc) - timedelta(hours=1), id=incident_id)
+
+
 def backdate(incident_id, **delta):
     """Move an incident's creation time into the past (the incidents table is not append-only)."""
     row = incident_row(incident_id)
@@ -168,6 +180,8 @@ def drive(client, auth, incident_id, status, supervisor="center01", assignee=Non
         payload = dict(extra)
         if payload.pop("assignee", False):
             payload["assignee_id"] = user_id(auth, assignee)
+        if action == "verify" and incident["channel"] == "hotline_12345":
+            acted(client, auth, supervisor, incident_id, "reply", note="已电话答复诉求人")
         body = acted(client, auth, actor, incident_id, action, **payload)
     return body
 

@@ -6,15 +6,16 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from service.clock import clock_at
 from service.extensions import db
 from service.models import Dispute, Notification
 from tests.disputes.conftest import cli
 from tests.incidents.conftest import (API, GRID_A1, VILLAGE_A, VILLAGE_B, act, acted,
-                                      assert_problem, counts, drive, event_rows, grid,
-                                      incident_row, l2_of, report, reported, user_id)
+                                      assert_problem, counts, drive, event_rows, execute, grid,
+                                      incident_row, l2_of, make_overdue, report, reported,
+                                      user_id)
 
 TOWN = ZoneInfo("Asia/Shanghai")
 L3_A, L3_B = f"l3-{VILLAGE_A}", f"l3-{VILLAGE_B}"
@@ -42,18 +43,6 @@ def petition(client, auth, username="center01", **overrides):
 
 def get(client, auth, username, incident_id):
     return client.get(f"{API}/incidents/{incident_id}", headers=auth.headers(username))
-
-
-def execute(sql, **params):
-    db.session.remove()
-    db.session.execute(text(sql), params)
-    db.session.commit()
-    db.session.remove()
-
-
-def make_overdue(incident_id):
-    execute("UPDATE incidents SET due_at = :at WHERE id = :id",
-            at=datetime.now(timezone.utc) - timedelta(hours=1), id=incident_id)
 
 
 def test_a_petition_is_due_in_15_days_then_60_days_from_acceptance(client, auth):
