@@ -54,6 +54,11 @@ DEFAULT_LIMITS: dict[str, Limit] = {
     "petition.handle": Limit(60, "calendar"),
     # … which may be extended, in all, by this many days (延期).
     "petition.extension": Limit(30, "calendar"),
+    # A petitioner may ask for a review (复查) within 30 days of the written answer, and for a
+    # re-review (复核) within 30 days of the review's; each is decided within 30 days.
+    "petition.review_request": Limit(30, "calendar"),
+    "petition.review": Limit(30, "calendar"),
+    "petition.re_review": Limit(30, "calendar"),
     # 广东 12345 rules (2022).
     "hotline.enquiry": Limit(2, "working"),
     "hotline.help": Limit(10, "working"),

@@ -13,8 +13,8 @@ What it plays (the figures are the town's own 2023 report, see /work/shared/DOMA
   and month; most move through accept → dispatch → handle → verify by centre staff or the
   village secretary (level 3), some are rejected, a few fail verification and are redone;
 - petitions (category ``petition``) registered by centre staff: exactly 17 online, 14 walk-in
-  and 121 via the 12345 hotline, dispatched to the village secretaries, the 12345 callers
-  answered (答复), verified, and visited afterwards with a satisfaction rating (回访);
+  and 121 via the 12345 hotline, dispatched to the village secretaries, the petitioners and
+  callers answered (答复), verified, and visited afterwards with a satisfaction rating (回访);
 - disputes: field reports by level-4 workers and walk-in / 12345 intake by centre staff;
   village or town committee (serious and multi-village cases go to the town), acceptance,
   assignment, mediation sessions, agreements (amounts in yuan, perform-by dates), follow-up
@@ -60,6 +60,8 @@ YEAR = 2023
 # The town's 2023 report: disputes mediated (all settled) and petitions by channel.
 MEDIATED = 126
 PETITIONS = {"online": 17, "walk_in": 14, "hotline_12345": 121}
+ANSWERS = {"online": "已通过网上信访平台答复信访人", "walk_in": "已出具书面答复意见并送达信访人",
+           "hotline_12345": "已电话答复诉求人办理结果"}
 SATISFACTION_WEIGHTS = [(5, 60), (4, 28), (3, 8), (2, 3), (1, 1)]  # a petition's return visit
 # Steps after this moment are not played (cases still open then stay open).
 REPLAY_END = datetime(2024, 1, 31, 18, 0, tzinfo=TOWN_TIME_ZONE)
@@ -532,9 +534,9 @@ class Replay:
                 self.schedule.add(line.after_working_days(handling_days), "incident.handle",
                                   self.incident_do(secretary, case, "handle",
                                                    {"note": "已约见群众，办理情况已答复"}))
-                if channel == "hotline_12345":  # answered the same day or the next: in time
-                    self.schedule.add(line.soon(20, 180), "incident.reply", self.incident_do(
-                        clerk, case, "reply", {"note": "已电话答复诉求人办理结果"}))
+                # Answered the same day or the next: within the limit.
+                self.schedule.add(line.soon(20, 180), "incident.reply", self.incident_do(
+                    clerk, case, "reply", {"note": ANSWERS[channel]}))
                 self.schedule.add(line.after_working_days(rng.randint(0, 3)), "incident.verify",
                                   self.incident_do(clerk, case, "verify",
                                                    {"passed": True, "note": "核查办理情况，办结"}))

@@ -30,7 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INCIDENT_HEADER = ["案件编号", "类别", "渠道", "状态", "村（社区）", "网格", "网格编码", "上报人",
                    "处置人", "经度", "纬度", "定位精度（米）", "发生时间", "上报时间", "更新时间",
                    "本阶段期限", "是否逾期", "答复时间", "结案时间", "回访时间", "满意度",
-                   "关联纠纷编号", "事件描述"]
+                   "复查复核", "关联纠纷编号", "事件描述"]
 
 
 pytestmark = pytest.mark.usefixtures("fresh_request_context")
@@ -158,11 +158,33 @@ def test_incident_exports_carry_the_answer_closing_and_return_visit(client, auth
         assert datetime.fromisoformat(row[header]) == datetime.fromisoformat(
             visited[field]).replace(microsecond=0), header
     assert row["满意度"] == "3"
+    assert row["复查复核"] == ""  # not a petition
     assert as_dicts(csv_rows(get(client, auth, "center01", "incidents")))[-1]["满意度"] == ""
     body = json.loads(get(client, auth, "center01", "incidents", format="geojson").get_data())
     properties = {f["properties"]["number"]: f["properties"] for f in body["features"]}
     assert properties[order["number"]]["satisfaction"] == 3
     assert properties[order["number"]]["replied_at"] is not None
+
+
+def test_incident_exports_say_where_a_petitions_review_stands(client, auth, world):
+    from tests.incidents.conftest import acted, drive
+    petition = report(client, auth, GRID_A, category="petition", channel="walk_in",
+                      description="群众反映宅基地审批久拖未办")
+    drive(client, auth, petition["id"], "closed")
+
+    def cell():
+        rows = as_dicts(csv_rows(get(client, auth, "center01", "incidents")))
+        return {row["案件编号"]: row for row in rows}[petition["number"]]["复查复核"]
+
+    assert cell() == ""
+    steps = [("request_review", "请求复查", "复查中"), ("decide_review", "维持", "已复查"),
+             ("request_review", "请求复核", "复核中"), ("decide_review", "维持", "已复核")]
+    for action, note, shown in steps:
+        acted(client, auth, "center01", petition["id"], action, note=note)
+        assert cell() == shown, action
+    body = json.loads(get(client, auth, "center01", "incidents", format="geojson").get_data())
+    properties = {f["properties"]["number"]: f["properties"] for f in body["features"]}
+    assert properties[petition["number"]]["re_review_decided_at"] is not None
 
 
 def test_export_arrives_in_batches(client, auth, world, monkeypatch):

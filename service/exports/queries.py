@@ -130,8 +130,19 @@ INCIDENT_COLUMNS = [
     ("网格编码", 17), ("上报人", 10), ("处置人", 10), ("经度", 12), ("纬度", 12),
     ("定位精度（米）", 13), ("发生时间", 20), ("上报时间", 20), ("更新时间", 20),
     ("本阶段期限", 20), ("是否逾期", 9), ("答复时间", 20), ("结案时间", 20), ("回访时间", 20),
-    ("满意度", 8), ("关联纠纷编号", 16), ("事件描述", 50),
+    ("满意度", 8), ("复查复核", 10), ("关联纠纷编号", 16), ("事件描述", 50),
 ]
+REVIEW_MOMENTS = ("review_requested_at", "review_decided_at", "re_review_requested_at",
+                  "re_review_decided_at")
+# The latest review step set (the order above, latest last) → how the cell reads.
+REVIEW_STATES = {"review_requested_at": "复查中", "review_decided_at": "已复查",
+                 "re_review_requested_at": "复核中", "re_review_decided_at": "已复核"}
+
+
+def review_state(row):
+    """A petition's review (复查) or re-review (复核) as one cell; None when none was asked for."""
+    latest = [name for name in REVIEW_MOMENTS if getattr(row, name) is not None]
+    return REVIEW_STATES[latest[-1]] if latest else None
 
 
 def _incident_select(user, scope, filters):
@@ -146,6 +157,7 @@ def _incident_select(user, scope, filters):
                    Incident.accuracy_m, Incident.occurred_at, Incident.created_at,
                    Incident.updated_at, Incident.due_at, Incident.replied_at,
                    Incident.closed_at, Incident.visited_at, Incident.satisfaction,
+                   *(getattr(Incident, name) for name in REVIEW_MOMENTS),
                    linked.number.label("dispute_number"),
                    Incident.dispute_id, Incident.description)
             .join(Village, Village.id == Incident.village_id)
@@ -182,7 +194,8 @@ def _incident_row(row, now):
             row.village, row.grid, row.grid_code, row.reporter, row.assignee,
             row.lon, row.lat, row.accuracy_m, row.occurred_at, row.created_at,
             row.updated_at, row.due_at, is_overdue(row.due_at, now), row.replied_at,
-            row.closed_at, row.visited_at, row.satisfaction, row.dispute_number, row.description)
+            row.closed_at, row.visited_at, row.satisfaction, review_state(row), row.dispute_number,
+            row.description)
 
 
 def _incident_feature(row, now):
@@ -203,6 +216,7 @@ def _incident_feature(row, now):
             "due_at": town_iso(row.due_at), "overdue": is_overdue(row.due_at, now),
             "replied_at": town_iso(row.replied_at), "closed_at": town_iso(row.closed_at),
             "visited_at": town_iso(row.visited_at), "satisfaction": row.satisfaction,
+            **{name: town_iso(getattr(row, name)) for name in REVIEW_MOMENTS},
             "dispute_id": row.dispute_id, "dispute_number": row.dispute_number,
             "description": row.description,
         },

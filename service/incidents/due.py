@@ -5,6 +5,7 @@ defaults with the town's overrides (config DEADLINE_LIMITS).
 A dispute report has no deadline of its own: its dispute carries them.
 """
 from datetime import timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import and_
@@ -12,51 +13,71 @@ from sqlalchemy import and_
 from service.deadlines import deadline_for, limits
 from service.models import Incident
 
-# Statuses in which a deadline runs; closed and rejected incidents have none, nor has a handled
-# one unless it is a 12345 work order not yet answered.
+
+class StageLimit(NamedTuple):
+    limit: str                   # the time limit's name (service.deadlines)
+    start: str                   # the moment it counts from; no limit while that is unset
+    end: str | None = None       # the moment that ends it, once set
+    extension: str | None = None  # the days it was extended by
+
+
+# Statuses in which a limit runs until the case is handled and, for a petitioner or a 12345
+# caller, answered (答复: ``replied_at``).
 RUNNING_STATUSES = ("reported", "accepted", "dispatched")
-# category → status → (time limit, the moment it counts from, the days it was extended by). A
-# petition is registered and forwarded (受理) within 15 days of its arrival and handled within
-# 60 days of acceptance, plus any extension (延期).
+UNTIL_ANSWERED = RUNNING_STATUSES + ("handled",)
+# category → status → the limits that run then. A petition is registered and forwarded (受理)
+# within 15 days of its arrival, handled and answered within 60 days of acceptance plus any
+# extension (延期); once closed, a review (复查) or re-review (复核) the petitioner asked for is
+# decided within 30 days of the request.
 LIMITS_BY_CATEGORY = {
-    "petition": {"reported": ("petition.register", "created_at", None),
-                 "accepted": ("petition.handle", "accepted_at", "extension_days"),
-                 "dispatched": ("petition.handle", "accepted_at", "extension_days")},
+    "petition": {
+        "reported": [StageLimit("petition.register", "created_at")],
+        **{status: [StageLimit("petition.handle", "accepted_at", "replied_at", "extension_days")]
+           for status in UNTIL_ANSWERED[1:]},
+        "closed": [StageLimit("petition.review", "review_requested_at", "review_decided_at"),
+                   StageLimit("petition.re_review", "re_review_requested_at",
+                              "re_review_decided_at")],
+    },
 }
-# channel → (statuses the limit runs in, the moment that ends it, time limit, the moment it
-# counts from): a 12345 work order is answered (答复) within its type's working days of arrival;
-# handling it is not enough.
+# channel → status → the limits that run then: a 12345 work order is answered within its
+# type's working days of arrival.
 LIMITS_BY_CHANNEL = {
-    "hotline_12345": (RUNNING_STATUSES + ("handled",), "replied_at", "hotline.{work_order_type}",
-                      "created_at"),
+    "hotline_12345": {status: [StageLimit("hotline.{work_order_type}", "created_at", "replied_at")]
+                      for status in UNTIL_ANSWERED},
 }
 DEFAULT_WORK_ORDER_TYPE = "complaint"  # the longest 12345 limit when the type is not given
 
 
 def stage_due(incident):
-    """The deadline of ``incident``'s current stage, or None when none runs (anything with
-    category, channel, status, work_order_type, created_at, accepted_at, extension_days and
-    replied_at)."""
+    """The deadline of ``incident``'s current stage, or None when none runs (anything with the
+    attributes the limits of its category, channel and status name, and work_order_type)."""
     if incident.category == "dispute":
         return None
     overrides = _overrides()
     work_order_type = incident.work_order_type or DEFAULT_WORK_ORDER_TYPE
     dues = []
-    by_status = LIMITS_BY_CATEGORY.get(incident.category, {})
-    if incident.status in by_status:
-        limit, start, extension = by_status[incident.status]
-        due = deadline_for(limit, getattr(incident, start), overrides)
-        dues.append(due + timedelta(days=getattr(incident, extension) if extension else 0))
-    statuses, end, limit, start = LIMITS_BY_CHANNEL.get(incident.channel, ((), None, None, None))
-    if incident.status in statuses and getattr(incident, end) is None:
-        dues.append(deadline_for(limit.format(work_order_type=work_order_type),
-                                 getattr(incident, start), overrides))
+    for table, key in ((LIMITS_BY_CATEGORY, incident.category),
+                       (LIMITS_BY_CHANNEL, incident.channel)):
+        for stage in table.get(key, {}).get(incident.status, ()):
+            start = getattr(incident, stage.start)
+            if start is None or stage.end and getattr(incident, stage.end) is not None:
+                continue
+            due = deadline_for(stage.limit.format(work_order_type=work_order_type), start,
+                               overrides)
+            dues.append(due + timedelta(days=getattr(incident, stage.extension)
+                                        if stage.extension else 0))
     return min(dues, default=None)
 
 
 def extension_allowed_days():
     """How many days, in all, a petition's handling may be extended by."""
     return limits(_overrides())["petition.extension"].days
+
+
+def review_request_by(answered_at):
+    """The last moment a petitioner may ask for a review (or re-review) of an answer given at
+    ``answered_at``."""
+    return deadline_for("petition.review_request", answered_at, _overrides())
 
 
 def _overrides():

@@ -44,6 +44,10 @@ class IncidentView(NamedTuple):
     closed_at: object
     visited_at: object
     satisfaction: int | None
+    review_requested_at: object
+    review_decided_at: object
+    re_review_requested_at: object
+    re_review_decided_at: object
 
 
 def view_of(incident):
@@ -65,7 +69,11 @@ def view_of(incident):
         work_order_type=incident.work_order_type, due_at=incident.due_at,
         supervision_level=incident.supervision_level, extension_days=incident.extension_days,
         replied_at=incident.replied_at, closed_at=incident.closed_at,
-        visited_at=incident.visited_at, satisfaction=incident.satisfaction)
+        visited_at=incident.visited_at, satisfaction=incident.satisfaction,
+        review_requested_at=incident.review_requested_at,
+        review_decided_at=incident.review_decided_at,
+        re_review_requested_at=incident.re_review_requested_at,
+        re_review_decided_at=incident.re_review_decided_at)
 
 
 def person(user):
@@ -98,6 +106,10 @@ def incident_item(view, photos=None, now=None):
         "supervision_level": view.supervision_level, "extension_days": view.extension_days,
         "replied_at": view.replied_at, "closed_at": view.closed_at,
         "visited_at": view.visited_at, "satisfaction": view.satisfaction,
+        "review_requested_at": view.review_requested_at,
+        "review_decided_at": view.review_decided_at,
+        "re_review_requested_at": view.re_review_requested_at,
+        "re_review_decided_at": view.re_review_decided_at,
     }
     if photos is not None:
         item["photos"] = [photo_item(photo) for photo in photos]

@@ -92,11 +92,18 @@ class IncidentSchema(ma.Schema):
     supervision_level = fields.Integer(metadata={"description": "督办所到的网格员级别（4→1）"})
     extension_days = fields.Integer(metadata={"description": "信访事项办理期限已延长的天数（延期，合计不超过 30 日）"})
     replied_at = LocalDateTime(allow_none=True, metadata={
-        "description": "12345 工单答复诉求人的时间（答复内容见案卷记录）；核查不通过退回时清空"})
+        "description": "答复信访人、12345 诉求人的时间（答复内容见案卷记录）；核查不通过退回时清空"})
     closed_at = LocalDateTime(allow_none=True, metadata={"description": "结案时间"})
     visited_at = LocalDateTime(allow_none=True, metadata={"description": "回访时间"})
     satisfaction = fields.Integer(allow_none=True, metadata={
         "description": "回访时的满意度评价，1–5（4、5 计为满意）"})
+    review_requested_at = LocalDateTime(allow_none=True, metadata={
+        "description": "信访人请求复查的时间（答复后 30 日内）；复查意见 30 日内出具"})
+    review_decided_at = LocalDateTime(allow_none=True, metadata={"description": "出具复查意见的时间"})
+    re_review_requested_at = LocalDateTime(allow_none=True, metadata={
+        "description": "信访人请求复核的时间（复查意见后 30 日内）；复核意见 30 日内出具"})
+    re_review_decided_at = LocalDateTime(allow_none=True, metadata={
+        "description": "出具复核意见的时间（复核意见为最终意见）"})
     photos = fields.List(fields.Nested(PhotoSchema))
 
 

@@ -136,8 +136,11 @@ def _action_view(action):
         "verify": "核查：passed=true 结案，false 退回重办",
         "reject": "不予受理",
         "extend": "信访事项延期办理（综治中心、1–3 级网格员；days 与理由 note 必填，合计不超过 30 日）",
-        "reply": "答复 12345 工单诉求人（已处置的工单；答复内容写在 note，答复后才能核查结案）",
+        "reply": "答复信访人、12345 诉求人（已处置的信访事项和 12345 工单；答复内容写在 note，答复后才能核查结案）",
         "visit": "结案后回访（综治中心、1–3 级网格员；satisfaction 1–5 必填，每件一次）",
+        "request_review": "登记信访人的复查请求（答复后 30 日内）或复核请求（复查意见后 30 日内）；"
+                          "note 写明请求事项和理由",
+        "decide_review": "出具复查或复核意见（综治中心、一级网格员；note 为意见）",
     }[action]
     return view
 

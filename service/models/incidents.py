@@ -17,6 +17,8 @@ CATEGORIES = ("dispute", "public_security", "safety_hazard", "environment", "pub
 CHANNELS = ("grid_worker", "walk_in", "online", "hotline_12345", "letter")
 STATUSES = ("reported", "accepted", "dispatched", "handled", "closed", "rejected")
 OPEN_STATUSES = ("reported", "accepted", "dispatched", "handled")
+# Moments the summary counts per period, each indexed where set (migration 0010).
+SUMMARY_MOMENTS = ("visited_at", "replied_at", "review_requested_at", "re_review_requested_at")
 
 
 def _one_of(column, values):
@@ -41,9 +43,9 @@ class Incident(db.Model):
         # overdue list and 督办 read exactly the overdue ones from it.
         Index("ix_incidents_due_at", "due_at", postgresql_where=text("due_at IS NOT NULL"),
               sqlite_where=text("due_at IS NOT NULL")),
-        # The summary's return-visit figures count the few visited / answered in a period.
+        # The summary counts the few visited, answered or asked to be reviewed in a period.
         *(Index(f"ix_incidents_{name}", name, postgresql_where=text(f"{name} IS NOT NULL"),
-                sqlite_where=text(f"{name} IS NOT NULL")) for name in ("visited_at", "replied_at")),
+                sqlite_where=text(f"{name} IS NOT NULL")) for name in SUMMARY_MOMENTS),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
@@ -69,10 +71,15 @@ class Incident(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     supervision_level: Mapped[int] = mapped_column(SmallInteger, default=4, server_default="4")
     supervision_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # 答复, 12345 work orders
+    replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # 答复: petitions, 12345
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     visited_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # 回访, after closing
     satisfaction: Mapped[int | None] = mapped_column(SmallInteger)    # 1–5, given at the visit
+    # A closed petition's review (复查) and re-review (复核): asked for, decided.
+    review_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    review_decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    re_review_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    re_review_decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     change_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -14,8 +14,10 @@ Definitions (also in the README):
   disputes (overdue_incidents: incidents) received in the period whose current stage is past
   due now, as their own ``overdue`` says (a closed agreement whose return visit is late is
   overdue; an incident has a deadline only as a petition or a 12345 work order).
-- return visits: incidents visited (回访) in the period; satisfied: rated 4 or 5 of 5; 12345
-  replied: work orders whose caller was answered in the period.
+- return visits: incidents visited (回访) in the period; satisfied: rated 4 or 5 of 5; replied:
+  petitions and 12345 work orders answered in the period (a 12345 petition counts in both).
+- petitions' reviews_requested / re_reviews_requested: reviews (复查) and re-reviews (复核) asked
+  for in the period.
 """
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
@@ -28,7 +30,7 @@ from service.incidents.due import overdue_condition as incident_overdue
 from service.disputes.queries import visible_to as dispute_visible_to
 from service.extensions import db
 from service.incidents.queries import visible_to as incident_visible_to
-from service.incidents.workflow import SATISFIED
+from service.incidents.workflow import ANSWER_AWAITED, SATISFIED
 from service.models import (Committee, Dispute, DisputeEvent, FollowUp, Incident, IncidentEvent,
                             Village)
 from service.models.types import utcnow
@@ -73,7 +75,7 @@ def incident_figures(user, scope, start, end, village_id=None, months=True):
 
 def return_visit_figures(user, scope, start, end, village_id=None):
     """Return visits (回访) made in the period and how many of them found the caller satisfied,
-    in all and by channel; 12345 work orders whose caller was answered (答复) in the period."""
+    in all and by channel; petitions and 12345 work orders answered (答复) in the period."""
     where = _incident_scope(user, scope, village_id)
     satisfied = (Incident.satisfaction >= SATISFIED).label("satisfied")
     by_channel = defaultdict(Counter)
@@ -89,9 +91,18 @@ def return_visit_figures(user, scope, start, end, village_id=None):
         "visited": visited, "satisfied": satisfied_count,
         "satisfaction_rate": round(satisfied_count / visited, 4) if visited else None,
         "by_channel": {channel: dict(counts) for channel, counts in by_channel.items()},
-        "hotline_12345_replied": db.session.scalar(select(func.count()).where(
-            where, Incident.channel == "hotline_12345", _in(Incident.replied_at, start, end))),
+        "replied": {name: db.session.scalar(select(func.count()).where(
+            where, getattr(Incident, field) == name, _in(Incident.replied_at, start, end)))
+            for field, name in ANSWER_AWAITED},
     }
+
+
+def review_figures(user, scope, start, end, village_id=None):
+    """Reviews (复查) and re-reviews (复核) of petitions asked for in the period."""
+    where = _incident_scope(user, scope, village_id)
+    return {f"{stage}s_requested": db.session.scalar(select(func.count()).where(
+        where, _in(getattr(Incident, f"{stage}_requested_at"), start, end)))
+        for stage in ("review", "re_review")}
 
 
 def _incident_scope(user, scope, village_id=None):

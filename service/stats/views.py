@@ -39,6 +39,8 @@ def summary(args):
     start, end, first, after_last = bounds(args["from_"], args["to"])
     incidents, petitions = queries.incident_figures(current_user, scope, first, after_last,
                                                     args["village_id"])
+    petitions.update(queries.review_figures(current_user, scope, first, after_last,
+                                            args["village_id"]))
     return {"from_": start, "to": end, "village_id": args["village_id"],
             "incidents": incidents, "petitions": petitions,
             "disputes": queries.dispute_figures(current_user, scope, first, after_last,

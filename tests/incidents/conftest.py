@@ -180,8 +180,9 @@ def drive(client, auth, incident_id, status, supervisor="center01", assignee=Non
         payload = dict(extra)
         if payload.pop("assignee", False):
             payload["assignee_id"] = user_id(auth, assignee)
-        if action == "verify" and incident["channel"] == "hotline_12345":
-            acted(client, auth, supervisor, incident_id, "reply", note="已电话答复诉求人")
+        if action == "verify" and (incident["channel"] == "hotline_12345"
+                                   or incident["category"] == "petition"):
+            acted(client, auth, supervisor, incident_id, "reply", note="已答复信访人、诉求人")
         body = acted(client, auth, actor, incident_id, action, **payload)
     return body
 

@@ -58,7 +58,9 @@ def test_a_petition_is_due_in_15_days_then_60_days_from_acceptance(client, auth)
                        assignee_id=user_id(auth, L3_A))
     assert shown_due(dispatched) == handle_by  # still the same limit
     handled = acted(client, auth, L3_A, incident["id"], "handle")
-    assert handled["due_at"] is None and handled["overdue"] is False
+    assert shown_due(handled) == handle_by  # the petitioner is not answered yet
+    answered = acted(client, auth, "center01", incident["id"], "reply", note="已书面答复信访人")
+    assert answered["due_at"] is None and answered["overdue"] is False
     redo = acted(client, auth, "center01", incident["id"], "verify", passed=False)
     assert redo["status"] == "dispatched" and shown_due(redo) == handle_by
     assert shown_due(get(client, auth, L3_A, incident["id"]).get_json()) == handle_by
@@ -220,14 +222,15 @@ def test_an_overdue_petition_climbs_the_chain_and_phones_sync_the_step(client, a
     assert accepted["supervision_level"] == 4 and accepted["overdue"] is False
 
 
-def test_a_handled_incident_is_not_supervised(client, auth, app):
+def test_an_answered_petition_is_not_supervised(client, auth, app):
     incident = petition(client, auth)
     drive(client, auth, incident["id"], "dispatched", assignee=L3_A)
     make_overdue(incident["id"])
     acted(client, auth, L3_A, incident["id"], "handle")
+    acted(client, auth, "center01", incident["id"], "reply", note="已书面答复信访人")
     assert incident_row(incident["id"]).due_at is None
     assert "督办 0 件" in cli(app, "supervise").output
-    assert [e.action for e in event_rows(incident["id"])][-1] == "handle"
+    assert [e.action for e in event_rows(incident["id"])][-1] == "reply"
 
 
 def test_a_petitions_handling_is_extended_by_up_to_30_days_in_all(client, auth):

@@ -1,6 +1,6 @@
-"""A 12345 work order is answered (答复) before it closes, and its time limit runs until then;
-a closed incident gets one return visit (回访) with a satisfaction rating, which the summary
-counts."""
+"""A petition or a 12345 work order is answered (答复) before it closes, and its time limit
+runs until then; a closed incident gets one return visit (回访) with a satisfaction rating,
+which the summary counts."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -57,6 +57,20 @@ def test_a_handled_work_order_stays_due_until_its_caller_is_answered(client, aut
     assert closed["replied_at"] == answered["replied_at"]
 
 
+def test_a_walk_in_petition_is_answered_before_it_closes(client, auth):
+    incident = reported(client, auth, "center01", category="petition", channel="walk_in",
+                        description="群众反映宅基地审批久拖未办")
+    drive(client, auth, incident["id"], "dispatched", assignee=L3_A)
+    handled = acted(client, auth, L3_A, incident["id"], "handle")
+    assert handled["due_at"] is not None
+    assert_problem(act(client, auth, "center01", incident["id"], "verify", passed=True), 409,
+                   "invalid_transition")
+    answered = acted(client, auth, "center01", incident["id"], "reply", note="已书面答复信访人")
+    assert (answered["due_at"], answered["replied_at"]) == (None, answered["updated_at"])
+    assert acted(client, auth, "center01", incident["id"], "verify", passed=True)["status"] == \
+        "closed"
+
+
 def test_an_unanswered_work_order_past_its_limit_is_listed_overdue(client, auth):
     handled = handled_work_order(client, auth)
     make_overdue(handled["id"])
@@ -85,7 +99,7 @@ def test_a_handling_sent_back_needs_a_new_answer(client, auth):
 
 
 @pytest.mark.parametrize("case, username, body, status, code", [
-    ("not 12345", "center01", {"note": ANSWER}, 409, "invalid_transition"),
+    ("neither petition nor 12345", "center01", {"note": ANSWER}, 409, "invalid_transition"),
     ("not handled", "center01", {"note": ANSWER}, 409, "invalid_transition"),
     ("handled", "center01", {}, 422, "validation_failed"),
     ("handled", "center01", {"note": "   "}, 422, "validation_failed"),
@@ -94,7 +108,7 @@ def test_a_handling_sent_back_needs_a_new_answer(client, auth):
 ])
 def test_an_answer_that_may_not_be_given_changes_nothing(client, auth, case, username, body,
                                                          status, code):
-    if case == "not 12345":
+    if case == "neither petition nor 12345":
         incident = reported(client, auth, L4_A1)
         drive(client, auth, incident["id"], "handled")
     elif case == "not handled":
@@ -105,8 +119,8 @@ def test_an_answer_that_may_not_be_given_changes_nothing(client, auth, case, use
     before, stored = snapshot(incident["id"]), counts()
     answer = act(client, auth, username, incident["id"], "reply", **body)
     assert_problem(answer, status, code)
-    if case == "not 12345":
-        assert "只有 12345 工单可以答复" in answer.get_json()["detail"]
+    if case == "neither petition nor 12345":
+        assert "只有信访事项和 12345 工单可以答复" in answer.get_json()["detail"]
     assert snapshot(incident["id"]) == before and counts() == stored
     assert incident_row(incident["id"]).replied_at is None
 
@@ -194,7 +208,8 @@ def test_the_summary_counts_visits_satisfaction_and_answers_in_scope(client, aut
     assert town["visited"] == before["center01"]["visited"] + 4
     assert town["satisfied"] == before["center01"]["satisfied"] + 2
     assert town["satisfaction_rate"] == round(town["satisfied"] / town["visited"], 4)
-    assert town["hotline_12345_replied"] == before["center01"]["hotline_12345_replied"] + 1
+    assert town["replied"] == {"hotline_12345": before["center01"]["replied"]["hotline_12345"] + 1,
+                               "petition": before["center01"]["replied"]["petition"]}
     hotline_before = before["center01"]["by_channel"].get("hotline_12345", {"visited": 0,
                                                                              "satisfied": 0})
     assert town["by_channel"]["hotline_12345"] == {

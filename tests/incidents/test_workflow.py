@@ -14,12 +14,15 @@ from tests.incidents.conftest import (API, GRID_A1, GRID_A2, GRID_B1, VILLAGE_A,
 L4_A1, L4_A2, L4_B1 = f"l4-{GRID_A1}", f"l4-{GRID_A2}", f"l4-{GRID_B1}"
 L3_A, L3_B = f"l3-{VILLAGE_A}", f"l3-{VILLAGE_B}"
 STATUSES = ("reported", "accepted", "dispatched", "handled", "closed", "rejected")
-ACTIONS = ("accept", "dispatch", "handle", "verify", "reject")
+ACTIONS = ("accept", "dispatch", "handle", "verify", "reject", "reply", "visit", "extend",
+           "request_review", "decide_review")
 # API.md: reported → accepted → dispatched → handled → closed, plus rejected; verify closes
 # or sends back to dispatched. A dispatched incident may be dispatched again (reassigned).
+# A closed one may be visited (回访); a grid worker's report is neither a 12345 work order
+# (reply) nor a petition (extend, reply, reviews).
 ALLOWED = {("reported", "accept"), ("reported", "reject"), ("accepted", "dispatch"),
            ("accepted", "reject"), ("dispatched", "dispatch"), ("dispatched", "handle"),
-           ("handled", "verify")}
+           ("handled", "verify"), ("closed", "visit")}
 
 
 @pytest.fixture
@@ -107,7 +110,10 @@ def test_redispatch_moves_the_case_to_another_assignee(client, auth, incident):
 
 def _body_for(auth, action):
     """A body that would be valid for the action, so that only the state is wrong."""
-    return {"dispatch": {"assignee_id": user_id(auth, L4_A1)}, "verify": {"passed": True}}.get(action, {})
+    return {"dispatch": {"assignee_id": user_id(auth, L4_A1)}, "verify": {"passed": True},
+            "reply": {"note": "已答复"}, "visit": {"satisfaction": 5},
+            "extend": {"days": 5, "note": "需要时间"}, "request_review": {"note": "请求复查"},
+            "decide_review": {"note": "维持"}}.get(action, {})
 
 
 def test_every_invalid_state_action_pair_is_409_and_changes_nothing(client, auth):
@@ -140,12 +146,16 @@ def test_every_allowed_pair_is_allowed(client, auth):
 
 
 def test_closed_and_rejected_are_final_even_for_the_town_leader(client, auth):
+    """No action moves them on; the return visit of a closed one leaves it closed."""
     for final in ("closed", "rejected"):
         iid = reported(client, auth, L4_A1)["id"]
         drive(client, auth, iid, final)
         for action in ACTIONS:
-            assert_problem(act(client, auth, "l1-01", iid, action, **_body_for(auth, action)),
-                           409, "invalid_transition")
+            response = act(client, auth, "l1-01", iid, action, **_body_for(auth, action))
+            if (final, action) in ALLOWED:
+                assert response.get_json()["status"] == final, action
+            else:
+                assert_problem(response, 409, "invalid_transition")
 
 
 # --- who may act ------------------------------------------------------------------------
@@ -442,3 +452,47 @@ def test_a_dispute_report_is_worked_on_its_dispute_not_by_incident_actions(clien
         assert "纠纷" in problem["detail"]
     assert snapshot(report["id"]) == before
     assert [event.action for event in event_rows(report["id"])] == ["report"]
+
+
+# --- the assignee is told -----------------------------------------------------------------
+
+def notes_of(client, auth, username):
+    response = client.get(f"{API}/me/notifications", headers=auth.headers(username))
+    assert response.status_code == 200, response.get_json()
+    return [(n["kind"], n["incident_id"], n["title"], n["body"]) for n in response.get_json()["items"]]
+
+
+def test_the_assignee_is_told_of_a_dispatch_and_of_a_handling_sent_back(client, auth, incident):
+    iid, number = incident["id"], incident["number"]
+    acted(client, auth, "center01", iid, "accept")
+    acted(client, auth, "center01", iid, "dispatch", assignee_id=user_id(auth, L4_A1),
+          note="请今天到场查看")
+    [(kind, about, title, body)] = notes_of(client, auth, L4_A1)
+    assert (kind, about) == ("incident_dispatched", iid)
+    assert number in title and "派遣给您处置" in title
+    assert body.startswith("安全隐患：") and "请今天到场查看" in body
+    acted(client, auth, L4_A1, iid, "handle")
+    acted(client, auth, "center01", iid, "verify", passed=False, note="照片看不出已清理")
+    kinds = [(kind, about) for kind, about, _title, _body in notes_of(client, auth, L4_A1)]
+    assert kinds == [("incident_returned", iid), ("incident_dispatched", iid)]  # newest first
+    assert "照片看不出已清理" in notes_of(client, auth, L4_A1)[0][3]
+    assert notes_of(client, auth, L3_B) == []
+
+
+def test_redispatch_tells_the_new_assignee_and_nobody_is_told_of_their_own_step(client, auth,
+                                                                                incident):
+    iid = incident["id"]
+    acted(client, auth, L3_A, iid, "accept")
+    acted(client, auth, L3_A, iid, "dispatch", assignee_id=user_id(auth, L3_A))  # to themselves
+    assert notes_of(client, auth, L3_A) == []
+    acted(client, auth, L3_A, iid, "dispatch", assignee_id=user_id(auth, L4_A1))
+    assert [kind for kind, *_ in notes_of(client, auth, L4_A1)] == ["incident_dispatched"]
+    assert notes_of(client, auth, L3_A) == []
+
+
+def test_a_refused_dispatch_tells_nobody(client, auth, incident):
+    iid = incident["id"]
+    acted(client, auth, "center01", iid, "accept")
+    assert_problem(act(client, auth, "center01", iid, "dispatch",
+                       assignee_id=user_id(auth, L4_B1)), 422, "validation_failed")
+    assert notes_of(client, auth, L4_B1) == []

@@ -1,8 +1,9 @@
-"""Incidents answered, closed and visited: when a 12345 work order's caller was answered (答复),
-when the incident was closed, when its return visit (回访) was made and the satisfaction rating
-given there
+"""Incidents answered, closed, visited and reviewed: when a petitioner or a 12345 caller was
+answered (答复), when the incident was closed, when its return visit (回访) was made and the
+satisfaction rating given there, when a petition's review (复查) and re-review (复核) were asked
+for and decided
 
-Revision ID: 0010_incident_reply_visit
+Revision ID: 0010_incident_answers
 Revises: 0009_incident_deadlines
 Create Date: 2026-12-04 22:00:00
 
@@ -11,14 +12,16 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010_incident_reply_visit'
+revision = '0010_incident_answers'
 down_revision = '0009_incident_deadlines'
 branch_labels = None
 depends_on = None
 
-TIMES = ('replied_at', 'closed_at', 'visited_at')
+TIMES = ('replied_at', 'closed_at', 'visited_at', 'review_requested_at', 'review_decided_at',
+         're_review_requested_at', 're_review_decided_at')
 SATISFACTION = 'ck_incidents_satisfaction'
-PARTIAL_INDEXES = ('visited_at', 'replied_at')  # few rows: the summary's return-visit figures
+# Few rows each, counted per period by the summary (service.models.incidents.SUMMARY_MOMENTS).
+PARTIAL_INDEXES = ('visited_at', 'replied_at', 'review_requested_at', 're_review_requested_at')
 
 
 def upgrade():
@@ -51,9 +54,9 @@ def downgrade():
 
 
 def _set_due_at_of_unanswered_work_orders():
-    """A handled 12345 work order is now due until its caller is answered: those handled before
-    this revision get the deadline the service gives them (with the configured limits), so an
-    unanswered one is listed and supervised when overdue."""
+    """A handled petition or 12345 work order is now due until its petitioner or caller is
+    answered: those handled before this revision get the deadline the service gives them (with
+    the configured limits), so an unanswered one is listed and supervised when overdue."""
     from service.incidents.due import stage_due
     from service.models.types import UtcDateTime
 
