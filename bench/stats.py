@@ -12,7 +12,10 @@ On a fresh PostGIS database (migrations + demo town) this generates in SQL, with
   judicial confirmation), parties, the villages involved, numbers per year from the counters;
 * incidents — the field reports behind the grid workers' disputes (category ``dispute``) and the
   rest spread over grids, categories, channels and the same years, with statuses by age, their
-  case record (incident_events, one entry per step), unique change_seq and numbers per year.
+  case record (incident_events, one entry per step), unique change_seq and numbers per year;
+  closed ones with their closing time, the answer of a petition or 12345 work order, a return
+  visit with a rating for 6 in 10 and a review asked for by 1 closed petition in 50 (half of
+  those decided) — as columns, without their own case-record entries.
 
 Rows are only inserted (the case-record tables refuse UPDATE and DELETE), with their ids chosen
 here so that incidents and disputes can point at each other; then the counters and sequences
@@ -420,7 +423,9 @@ INCIDENT_FLOW["closed"] = INCIDENT_FLOW["handled"] + [("verify", "handled", "clo
 STORE_INCIDENTS = """
 INSERT INTO incidents (id, town_id, number, client_id, request_hash, reporter_id, category, channel,
                        status, description, location, accuracy_m, occurred_at, grid_id, village_id,
-                       assignee_id, dispute_id, version, change_seq, created_at, updated_at)
+                       assignee_id, dispute_id, version, change_seq, created_at, updated_at,
+                       closed_at, replied_at, visited_at, satisfaction, review_requested_at,
+                       review_decided_at)
 SELECT s.id, s.town_id,
        'SJ' || s.year || lpad((s.year_seq + coalesce(c.value, 0))::text,
                                 greatest(6, length((s.year_seq + coalesce(c.value, 0))::text)), '0'),
@@ -429,8 +434,21 @@ SELECT s.id, s.town_id,
        (%(descriptions)s::jsonb ->> s.category) || '（压测数据 ' || s.k || '）',
        p.geom, 5 + (s.k %% 25), s.created_at - make_interval(secs => (s.k %% 7200) * 10),
        s.grid_id, s.village_id, s.assignee_id, s.dispute_id, s.version, s.seq + %(seq_base)s,
-       s.created_at, s.updated_at
+       s.created_at, s.updated_at, a.closed_at, a.replied_at,
+       a.visited_at, CASE WHEN a.visited_at IS NOT NULL THEN
+           CASE WHEN s.k %% 20 < 12 THEN 5 WHEN s.k %% 20 < 17 THEN 4 WHEN s.k %% 20 < 19 THEN 3
+                ELSE 2 END END,
+       a.review_requested_at,
+       CASE WHEN s.k %% 100 = 0 THEN least(a.review_requested_at + interval '20 days', %(t_end)s) END
 FROM bench_incidents s
+CROSS JOIN LATERAL (SELECT
+    CASE WHEN s.status = 'closed' THEN s.updated_at END AS closed_at,
+    CASE WHEN s.status = 'closed' AND (s.category = 'petition' OR s.channel = 'hotline_12345')
+         THEN s.updated_at - interval '1 hour' END AS replied_at,
+    CASE WHEN s.status = 'closed' AND s.k %% 10 < 6
+         THEN least(s.updated_at + interval '2 days', %(t_end)s) END AS visited_at,
+    CASE WHEN s.status = 'closed' AND s.category = 'petition' AND s.k %% 50 = 0
+         THEN least(s.updated_at + interval '5 days', %(t_end)s) END AS review_requested_at) a
 JOIN bench_grid_points p ON p.grid_id = s.grid_id AND p.j = s.point_j
 LEFT JOIN bench_number_base c ON c.name = 'incidents.number.' || s.town_id || '.' || s.year
 ORDER BY s.created_at;

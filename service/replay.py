@@ -3,7 +3,7 @@
 ``replay_2023(session, seed)`` builds a plan of every step first — who does what, and when
 (town time, working hours on working days, per the Chinese holiday calendar) — and then plays
 the steps in time order, each with the service clock set to its moment (``clock_at``), through
-``incidents.actions.report/perform``, ``disputes.actions.intake/perform`` and
+``incidents.actions.report``, ``incidents.steps.perform``, ``disputes.actions.intake/perform`` and
 ``supervision.supervise_overdue``. Nothing is inserted behind the domain's back, so
 case numbers, case records (hash chains), routing decisions, deadlines and notifications are
 all the service's own.
@@ -51,7 +51,7 @@ from service.clock import clock_at
 from service.deadlines import TOWN_TIME_ZONE, is_working_day
 from service.disputes import actions as dispute_actions
 from service.supervision import supervise_overdue
-from service.incidents import actions as incident_actions
+from service.incidents import actions as incident_actions, steps as incident_steps
 from service.models import Dispute, Grid, Incident, User, Village
 from service.personal_data import id_check_char
 from service.scope import scope_of
@@ -419,7 +419,7 @@ class Replay:
 
     def incident_do(self, username, case, action, body):
         def step(_moment):
-            incident_actions.perform(self.town.user(username), self.town.scope(username),
+            incident_steps.perform(self.town.user(username), self.town.scope(username),
                                      case["incident_id"], action, body)
         return step
 

@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 from service.errors import Forbidden, NotFound, ValidationFailed
 from service.extensions import db
 from service.incidents import queries
-from service.incidents.actions import check_version, may, record, touch
+from service.incidents.actions import check_version, record, touch
+from service.incidents.steps import may
 from service.incidents.photo_files import PhotoStore, clean_photo, resized
 from service.incidents.workflow import HANDLER, SUPERVISOR
 from service.models import IncidentPhoto

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from service.auth.current import caller_scope, login_required
 from service.dumping import dumper, json_response
 from service.errors import ValidationFailed
-from service.incidents import actions, photos, queries
+from service.incidents import actions, photos, queries, steps
 from service.incidents.presenters import (duplicate_item, incident_item, person, photo_item,
                                           view_of)
 from service.incidents.schemas import (ActionSchema, EventPageSchema, IncidentPageSchema,
@@ -123,7 +123,7 @@ def events(args, incident_id):
 
 def _action_view(action):
     def view(body, incident_id):
-        row = actions.perform(current_user, caller_scope(), incident_id, action, body,
+        row = steps.perform(current_user, caller_scope(), incident_id, action, body,
                               request.headers.get("If-Match"))
         return with_etag(dump_incident, incident_item(view_of(row), queries.photos_of(row.id)),
                          row)

@@ -78,5 +78,10 @@ STATUS_NAMES = {"reported": "已上报", "accepted": "已受理", "dispatched": 
 SATISFIED = 4  # a rating of 4 or 5 (of 1–5) counts as satisfied (满意率)
 
 
+def awaits_answer(incident) -> bool:
+    """A petition or a 12345 work order: closed only once its petitioner or caller is answered."""
+    return any(getattr(incident, name) == value for name, value in ANSWER_AWAITED)
+
+
 def transition_for(status, action):
     return TRANSITIONS.get((status, action))
