@@ -20,8 +20,6 @@ depends_on = None
 TIMES = ('replied_at', 'closed_at', 'visited_at', 'review_requested_at', 'review_decided_at',
          're_review_requested_at', 're_review_decided_at')
 SATISFACTION = 'ck_incidents_satisfaction'
-# Few rows each, counted per period by the summary (service.models.incidents.SUMMARY_MOMENTS).
-PARTIAL_INDEXES = ('visited_at', 'replied_at', 'review_requested_at', 're_review_requested_at')
 
 
 def upgrade():
@@ -35,10 +33,6 @@ def upgrade():
         op.add_column('incidents', sa.Column('satisfaction', sa.SmallInteger(), nullable=True))
         op.create_check_constraint(op.f(SATISFACTION), 'incidents',
                                    'satisfaction BETWEEN 1 AND 5')
-    for name in PARTIAL_INDEXES:
-        op.create_index(f'ix_incidents_{name}', 'incidents', [name], unique=False,
-                        postgresql_where=sa.text(f'{name} IS NOT NULL'),
-                        sqlite_where=sa.text(f'{name} IS NOT NULL'))
     op.execute("UPDATE incidents SET closed_at = (SELECT min(e.created_at) FROM incident_events e "
                "WHERE e.incident_id = incidents.id AND e.to_status = 'closed') "
                "WHERE status = 'closed'")
@@ -46,8 +40,6 @@ def upgrade():
 
 
 def downgrade():
-    for name in PARTIAL_INDEXES:
-        op.drop_index(f'ix_incidents_{name}', table_name='incidents')
     op.drop_column('incidents', 'satisfaction')  # its CHECK goes with it
     for name in reversed(TIMES):
         op.drop_column('incidents', name)

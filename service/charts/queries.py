@@ -33,7 +33,7 @@ def area_village_ids(scope):
 
 def incidents_by_village(user, scope, period, village_id=None):
     """[(village code, name, count)] for the villages of the area and any with incidents; total."""
-    figures, _ = stats.incident_figures(user, scope, period.first, period.after_last, village_id,
+    figures, _, _ = stats.incident_figures(user, scope, period.first, period.after_last, village_id,
                                         months=False)
     counts = {item["village_id"]: item["count"] for item in figures["by_village"]}
     ids = {village_id} if village_id is not None else area_village_ids(scope) | set(counts)

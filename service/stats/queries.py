@@ -14,16 +14,17 @@ Definitions (also in the README):
   disputes (overdue_incidents: incidents) received in the period whose current stage is past
   due now, as their own ``overdue`` says (a closed agreement whose return visit is late is
   overdue; an incident has a deadline only as a petition or a 12345 work order).
-- return visits: incidents visited (回访) in the period; satisfied: rated 4 or 5 of 5; replied:
-  petitions and 12345 work orders answered in the period (a 12345 petition counts in both).
-- petitions' reviews_requested / re_reviews_requested: reviews (复查) and re-reviews (复核) asked
-  for in the period.
+- return visits: of the incidents reported in the period, those visited (回访) and those rated
+  4 or 5 of 5 there (satisfied); replied: of the petitions and 12345 work orders reported in
+  the period, those answered (a 12345 petition counts in both); petitions' reviews_requested /
+  re_reviews_requested: of the petitions reported in the period, those whose petitioner asked
+  for a review (复查) / re-review (复核). All counted in the same pass as the incidents.
 """
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import and_, exists, func, literal, select, union_all
+from sqlalchemy import and_, case, exists, func, literal, select, union_all
 
 from service.disputes.due import overdue_condition
 from service.incidents.due import overdue_condition as incident_overdue
@@ -45,22 +46,38 @@ def _in(column, start, end):
 
 
 def incident_figures(user, scope, start, end, village_id=None, months=True):
-    """Incident and petition figures; ``months=False`` leaves ``by_month`` empty (one scan less)."""
+    """Incident, petition and return-visit figures; ``months=False`` leaves ``by_month`` empty
+    (one scan less)."""
     # Two GROUP BYs, not one over all five keys: with the month in the same key nearly every
     # row is a group of its own, and the aggregate sorts the whole period on disk.
     where = [_incident_scope(user, scope, village_id), _in(Incident.created_at, start, end)]
     by = defaultdict(Counter)
     petitions = Counter()
-    for category, channel, status, village, count in db.session.execute(
+    asked = Counter(reviews_requested=0, re_reviews_requested=0)
+    visits, replied = defaultdict(Counter), Counter({value: 0 for _field, value in ANSWER_AWAITED})
+    satisfied = func.count(case((Incident.satisfaction >= SATISFIED, 1)))
+    for (category, channel, status, village, count, visited, pleased, answered, reviews,
+         re_reviews) in db.session.execute(
             select(Incident.category, Incident.channel, Incident.status, Incident.village_id,
-                   func.count())
+                   func.count(), func.count(Incident.visited_at), satisfied,
+                   func.count(Incident.replied_at), func.count(Incident.review_requested_at),
+                   func.count(Incident.re_review_requested_at))
             .where(*where)
             .group_by(Incident.category, Incident.channel, Incident.status, Incident.village_id)):
         for name, key in (("category", category), ("channel", channel), ("status", status),
                           ("village", village)):
             by[name][key] += count
+        if visited:
+            visits[channel]["visited"] += visited
+            visits[channel]["satisfied"] += pleased
+        kind = {"category": category, "channel": channel}
+        for field, value in ANSWER_AWAITED:
+            if kind[field] == value:
+                replied[value] += answered
         if category == "petition":
             petitions[channel] += count
+            asked["reviews_requested"] += reviews
+            asked["re_reviews_requested"] += re_reviews
     by_month = _incidents_by_month(where, start, end) if months else []
     names = dict(db.session.execute(select(Village.id, Village.name)).all())
     return {
@@ -70,39 +87,19 @@ def incident_figures(user, scope, start, end, village_id=None, months=True):
         "by_village": [{"village_id": v, "name": names.get(v), "count": n}
                        for v, n in sorted(by["village"].items())],
         "by_month": [{"month": m, "count": n} for m, n in sorted(by_month)],
-    }, {"total": sum(petitions.values()), "by_channel": dict(petitions)}
+    }, {"total": sum(petitions.values()), "by_channel": dict(petitions), **asked}, \
+        _return_visit_figures(visits, replied)
 
 
-def return_visit_figures(user, scope, start, end, village_id=None):
-    """Return visits (回访) made in the period and how many of them found the caller satisfied,
-    in all and by channel; petitions and 12345 work orders answered (答复) in the period."""
-    where = _incident_scope(user, scope, village_id)
-    satisfied = (Incident.satisfaction >= SATISFIED).label("satisfied")
-    by_channel = defaultdict(Counter)
-    for channel, is_satisfied, count in db.session.execute(
-            select(Incident.channel, satisfied, func.count())
-            .where(where, _in(Incident.visited_at, start, end))
-            .group_by(Incident.channel, satisfied)):
-        by_channel[channel]["visited"] += count
-        by_channel[channel]["satisfied"] += count if is_satisfied else 0
-    visited = sum(counts["visited"] for counts in by_channel.values())
-    satisfied_count = sum(counts["satisfied"] for counts in by_channel.values())
+def _return_visit_figures(visits, replied):
+    visited = sum(counts["visited"] for counts in visits.values())
+    satisfied = sum(counts["satisfied"] for counts in visits.values())
     return {
-        "visited": visited, "satisfied": satisfied_count,
-        "satisfaction_rate": round(satisfied_count / visited, 4) if visited else None,
-        "by_channel": {channel: dict(counts) for channel, counts in by_channel.items()},
-        "replied": {name: db.session.scalar(select(func.count()).where(
-            where, getattr(Incident, field) == name, _in(Incident.replied_at, start, end)))
-            for field, name in ANSWER_AWAITED},
+        "visited": visited, "satisfied": satisfied,
+        "satisfaction_rate": round(satisfied / visited, 4) if visited else None,
+        "by_channel": {channel: dict(counts) for channel, counts in visits.items()},
+        "replied": dict(replied),
     }
-
-
-def review_figures(user, scope, start, end, village_id=None):
-    """Reviews (复查) and re-reviews (复核) of petitions asked for in the period."""
-    where = _incident_scope(user, scope, village_id)
-    return {f"{stage}s_requested": db.session.scalar(select(func.count()).where(
-        where, _in(getattr(Incident, f"{stage}_requested_at"), start, end)))
-        for stage in ("review", "re_review")}
 
 
 def _incident_scope(user, scope, village_id=None):

@@ -7,7 +7,8 @@ from service.stats.period import bounds
 
 def annual_figures(user, scope, year):
     start, end, first, after_last = bounds(date(year, 1, 1), date(year, 12, 31))
-    incidents, petitions = queries.incident_figures(user, scope, first, after_last, months=False)
+    incidents, petitions, _ = queries.incident_figures(user, scope, first, after_last,
+                                                       months=False)
     disputes = queries.dispute_figures(user, scope, first, after_last)
     channels = petitions["by_channel"]
     return {

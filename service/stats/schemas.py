@@ -21,14 +21,14 @@ class SummarySchema(ma.Schema):
     village_id = fields.Integer(allow_none=True)
     incidents = fields.Dict(metadata={"description": "事件：总数及按类别、渠道、状态、村、月"})
     petitions = fields.Dict(metadata={"description": (
-        "信访：按渠道；reviews_requested、re_reviews_requested：本时段内请求复查、复核的")})
+        "信访：按渠道；reviews_requested、re_reviews_requested：其中信访人请求了复查、复核的")})
     disputes = fields.Dict(metadata={"description": "纠纷：受理、调解、成功、成功率、金额、履行、司法确认，按调委会级别与类型"})
     escalations = fields.Dict(metadata={"description": (
         "上报镇调委会、督办、逾期：escalated_to_town、supervised（纠纷督办次数）、overdue_disputes、"
         "supervised_incidents（事件督办次数）、overdue_incidents（信访、12345 工单逾期）")})
     return_visits = fields.Dict(metadata={"description": (
-        "事件回访（本时段内回访的）：visited、satisfied（满意度 4–5）、satisfaction_rate（满意率）、"
-        "by_channel（按渠道）；replied：本时段内答复的信访事项（petition）与 12345 工单（hotline_12345）")})
+        "本时段内上报的事件中已回访的（visited）、满意的（satisfied，满意度 4–5）、满意率 satisfaction_rate、"
+        "按渠道（by_channel）；replied：其中已答复的信访事项（petition）与 12345 工单（hotline_12345）")})
 
 
 class AnnualReportSchema(ma.Schema):

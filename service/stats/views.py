@@ -37,18 +37,15 @@ def summary(args):
     if args["village_id"] is not None:
         village_in_scope(scope, args["village_id"])
     start, end, first, after_last = bounds(args["from_"], args["to"])
-    incidents, petitions = queries.incident_figures(current_user, scope, first, after_last,
-                                                    args["village_id"])
-    petitions.update(queries.review_figures(current_user, scope, first, after_last,
-                                            args["village_id"]))
+    incidents, petitions, return_visits = queries.incident_figures(
+        current_user, scope, first, after_last, args["village_id"])
     return {"from_": start, "to": end, "village_id": args["village_id"],
             "incidents": incidents, "petitions": petitions,
             "disputes": queries.dispute_figures(current_user, scope, first, after_last,
                                                 args["village_id"]),
             "escalations": queries.escalation_figures(current_user, scope, first, after_last,
                                                       args["village_id"]),
-            "return_visits": queries.return_visit_figures(current_user, scope, first, after_last,
-                                                          args["village_id"])}
+            "return_visits": return_visits}
 
 
 @blp.route("/stats/annual-report")
