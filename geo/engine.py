@@ -9,7 +9,7 @@ import os
 import sqlite3
 import time
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import scoped_session
@@ -158,6 +158,18 @@ def end_read_only(session):
             session.commit()
         except SQLAlchemyError:  # a statement failed in it: nothing to keep either way
             session.rollback()
+
+
+def plan_each_time(session):
+    """Have PostgreSQL plan the rest of this transaction's statements for their own values.
+
+    psycopg prepares a statement run five times on a connection, and after five more runs
+    PostgreSQL may keep a generic plan for it, blind to the period a figure covers: the town's
+    all-time summary at 1M incidents went from 0.57 s to 0.95 s on its eleventh request.
+    For aggregates, planning costs little beside running. SQLite plans every statement anyway."""
+    session = _plain(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _plain(session):

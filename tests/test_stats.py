@@ -73,3 +73,33 @@ def test_town_months_step_over_the_year_end_with_their_utc_bounds():
         (utc(2023, 11, 30, 16), utc(2023, 12, 31, 16)),
         (utc(2023, 12, 31, 16), utc(2024, 1, 31, 16)),
         (utc(2024, 1, 31, 16), utc(2024, 2, 29, 16))]
+
+
+FORCE_CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+
+
+def test_figures_are_planned_for_their_own_period_in_their_own_request(client, auth):
+    """On PostgreSQL each figures request asks for plans made for its own values (a generic
+    plan of a prepared statement ignores how long the period is), for its own transaction
+    only; SQLite plans every statement anyway and is asked for nothing."""
+    from sqlalchemy import event, text
+    seen = []
+
+    def statement_of(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", statement_of)
+    try:
+        paths = [f"{API}/stats/summary", f"{API}/stats/annual-report?year=2024",
+                 f"{API}/charts/incidents-by-village.png"]
+        for path in paths:
+            response = client.get(path, headers=auth.headers("center01"))
+            assert response.status_code == 200, path
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement_of)
+    on_postgres = db.engine.dialect.name == "postgresql"
+    assert seen.count(FORCE_CUSTOM_PLANS) == (len(paths) if on_postgres else 0)
+    if on_postgres:
+        db.session.remove()
+        assert db.session.scalar(text("SHOW plan_cache_mode")) == "auto"  # not left behind
+        db.session.remove()

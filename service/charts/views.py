@@ -3,8 +3,10 @@ from flask import Response
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
+from geo.engine import plan_each_time
 from service.auth.current import caller_scope, login_required
 from service.charts import build
+from service.extensions import db
 from service.stats.schemas import SummaryQuerySchema
 from service.stats.views import village_in_scope
 
@@ -29,6 +31,7 @@ ROUTES = {
 
 def _chart_view(name, endpoint, summary):
     def view(args):
+        plan_each_time(db.session)
         scope = caller_scope()
         if args["village_id"] is not None:
             village_in_scope(scope, args["village_id"])

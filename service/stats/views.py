@@ -3,6 +3,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from geo.engine import plan_each_time
 from service.auth.current import caller_scope, login_required
 from service.errors import NotFound
 from service.extensions import db
@@ -33,6 +34,7 @@ def village_in_scope(scope, village_id):
 @blp.response(200, SummarySchema)
 def summary(args):
     """统计汇总：任意时段（按镇所在时区的日期）、可按村，限本人范围"""
+    plan_each_time(db.session)
     scope = caller_scope()
     if args["village_id"] is not None:
         village_in_scope(scope, args["village_id"])
@@ -54,6 +56,7 @@ def summary(args):
 @blp.response(200, AnnualReportSchema)
 def annual_report(args):
     """年度报告：调解、信访等数字及一段中文表述"""
+    plan_each_time(db.session)
     scope = caller_scope()
     figures = annual_figures(current_user, scope, args["year"])
     area = the_town().name if scope.town_wide else "本辖区"
