@@ -36,7 +36,7 @@ def upgrade():
     op.execute("UPDATE incidents SET closed_at = (SELECT min(e.created_at) FROM incident_events e "
                "WHERE e.incident_id = incidents.id AND e.to_status = 'closed') "
                "WHERE status = 'closed'")
-    _set_due_at_of_unanswered_work_orders()
+    _set_due_at_of_unanswered_cases()
 
 
 def downgrade():
@@ -45,7 +45,7 @@ def downgrade():
         op.drop_column('incidents', name)
 
 
-def _set_due_at_of_unanswered_work_orders():
+def _set_due_at_of_unanswered_cases():
     """A handled petition or 12345 work order is now due until its petitioner or caller is
     answered: those handled before this revision get the deadline the service gives them (with
     the configured limits), so an unanswered one is listed and supervised when overdue."""

@@ -145,8 +145,11 @@ def _action_view(action):
     return view
 
 
+# The URL of each action: words joined by hyphens, like the disputes' ``follow-ups``.
+ACTION_PATHS = {action: action.replace("_", "-") for action in ACTIONS}
+
 for _action in ACTIONS:
-    blp.route(f"/incidents/<int:incident_id>/{_action}", methods=["POST"],
+    blp.route(f"/incidents/<int:incident_id>/{ACTION_PATHS[_action]}", methods=["POST"],
               endpoint=f"incident_{_action}")(
         login_required(blp.arguments(ActionSchema)(blp.response(200, IncidentSchema)(
             blp.doc(**IF_MATCH_DOC)(_action_view(_action))))))

@@ -14,6 +14,7 @@ from PIL import ExifTags, Image
 from sqlalchemy import func, select, text
 
 from geo.lookup import locate_grid_id
+from service.incidents.views import ACTION_PATHS
 from service.extensions import db
 from service.models import (Incident, IncidentEvent, IncidentPhoto, User, Village,
                             WorkerAssignment)
@@ -148,7 +149,7 @@ def backdate(incident_id, **delta):
 # --- workflow -----------------------------------------------------------------------
 
 def act(client, auth, username, incident_id, action, headers=None, **body):
-    return client.post(f"{API}/incidents/{incident_id}/{action}", json=body,
+    return client.post(f"{API}/incidents/{incident_id}/{ACTION_PATHS[action]}", json=body,
                        headers=auth.headers(username, **(headers or {})))
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from service.extensions import db
+from service.incidents.views import ACTION_PATHS
 from service.incidents.workflow import ACTIONS
 from service.models import Incident, IncidentPhoto
 from tests.incidents.conftest import (API, GRID_A1, GRID_A2, GRID_B1, GRID_B2, VILLAGE_A,
@@ -118,13 +119,13 @@ def test_each_role_sees_exactly_its_scope_on_every_endpoint(client, auth, world,
         before = snapshot(iid)
         for action in ACTIONS:
             if in_scope:
-                response = client.post(f"{API}/incidents/{iid}/{action}", json={},
+                response = client.post(f"{API}/incidents/{iid}/{ACTION_PATHS[action]}", json={},
                                        headers={**headers, **STALE})
                 assert_problem(response, 412, "version_mismatch")
             else:
                 body = {"note": "越权尝试", "assignee_id": user_id(auth, username), "passed": True}
-                response = client.post(f"{API}/incidents/{iid}/{action}", json=body, headers=headers)
-                _not_found_like(response, client.post(f"{API}/incidents/{missing}/{action}",
+                response = client.post(f"{API}/incidents/{iid}/{ACTION_PATHS[action]}", json=body, headers=headers)
+                _not_found_like(response, client.post(f"{API}/incidents/{missing}/{ACTION_PATHS[action]}",
                                                       json=body, headers=headers))
         assert snapshot(iid) == before, where
 
@@ -176,7 +177,7 @@ def test_nonexistent_ids_are_404_not_found_everywhere(client, auth, world):
         client.get(f"{API}/incidents/{a['id']}/photos/{world['missing_photo']}", headers=headers),
         client.get(f"{API}/incidents/{a['id']}/photos/{world['incidents']['B']['photo_id']}",
                    headers=headers),  # a photo of another incident
-        *(client.post(f"{API}/incidents/{missing}/{action}", json={}, headers=headers)
+        *(client.post(f"{API}/incidents/{missing}/{ACTION_PATHS[action]}", json={}, headers=headers)
           for action in ACTIONS),
         upload(client, auth, "admin", missing, png_bytes()),
     ):
