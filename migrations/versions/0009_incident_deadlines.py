@@ -57,24 +57,12 @@ def downgrade():
 
 def _set_due_at_of_open_cases():
     """Petitions and 12345 work orders still open get their current stage's deadline as the
-    service computes it (with the configured limits), so they are listed and supervised when
-    overdue like those reported after this revision."""
-    from service.incidents.due import RUNNING_STATUSES, stage_due
-    from service.models.types import UtcDateTime
+    service computes it, so they are listed and supervised when overdue like those reported
+    after this revision. No case had been answered (replied_at, revision 0010) before it."""
+    from service.incidents.backfill import store_stage_dues
+    from service.incidents.due import RUNNING_STATUSES
 
-    incidents = sa.table('incidents', *(sa.column(name) for name in (
-        'id', 'category', 'channel', 'status', 'work_order_type', 'extension_days', 'due_at')),
-        sa.column('created_at', UtcDateTime), sa.column('accepted_at', UtcDateTime))
-    bind = op.get_bind()
-    # No case had been answered (replied_at, revision 0010) before this revision.
-    open_cases = bind.execute(sa.select(incidents, sa.null().label('replied_at')).where(
-        incidents.c.status.in_(RUNNING_STATUSES))).all()
-    set_due = incidents.update().where(incidents.c.id == sa.bindparam('case_id')).values(
-        due_at=sa.bindparam('due', type_=UtcDateTime))
-    for case in open_cases:
-        due = stage_due(case)  # which cases have a time limit is the service's rule, not ours
-        if due is not None:
-            bind.execute(set_due, {'case_id': case.id, 'due': due})
+    store_stage_dues(op.get_bind(), RUNNING_STATUSES, absent=('replied_at',))
 
 
 def _set_actor_nullable(nullable):

@@ -47,20 +47,8 @@ def downgrade():
 
 def _set_due_at_of_unanswered_cases():
     """A handled petition or 12345 work order is now due until its petitioner or caller is
-    answered: those handled before this revision get the deadline the service gives them (with
-    the configured limits), so an unanswered one is listed and supervised when overdue."""
-    from service.incidents.due import stage_due
-    from service.models.types import UtcDateTime
+    answered: those handled before this revision get the deadline the service gives them, so an
+    unanswered one is listed and supervised when overdue."""
+    from service.incidents.backfill import store_stage_dues
 
-    incidents = sa.table('incidents', *(sa.column(name) for name in (
-        'id', 'category', 'channel', 'status', 'work_order_type', 'extension_days')),
-        *(sa.column(name, UtcDateTime) for name in (
-            'created_at', 'accepted_at', 'replied_at', 'due_at')))
-    bind = op.get_bind()
-    handled = bind.execute(sa.select(incidents).where(incidents.c.status == 'handled')).all()
-    set_due = incidents.update().where(incidents.c.id == sa.bindparam('case_id')).values(
-        due_at=sa.bindparam('due', type_=UtcDateTime))
-    for case in handled:
-        due = stage_due(case)
-        if due is not None:
-            bind.execute(set_due, {'case_id': case.id, 'due': due})
+    store_stage_dues(op.get_bind(), ('handled',))

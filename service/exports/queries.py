@@ -132,11 +132,11 @@ INCIDENT_COLUMNS = [
     ("本阶段期限", 20), ("是否逾期", 9), ("答复时间", 20), ("结案时间", 20), ("回访时间", 20),
     ("满意度", 8), ("复查复核", 10), ("关联纠纷编号", 16), ("事件描述", 50),
 ]
-REVIEW_MOMENTS = ("review_requested_at", "review_decided_at", "re_review_requested_at",
-                  "re_review_decided_at")
-# The latest review step set (the order above, latest last) → how the cell reads.
+# A petition's review moments in the order they happen → how the cell reads when that one is
+# the latest set.
 REVIEW_STATES = {"review_requested_at": "复查中", "review_decided_at": "已复查",
                  "re_review_requested_at": "复核中", "re_review_decided_at": "已复核"}
+REVIEW_MOMENTS = tuple(REVIEW_STATES)
 
 
 def review_state(row):

@@ -44,6 +44,16 @@ def touch(incident):
     incident.updated_at = utcnow()
 
 
+def move(incident, status):
+    """Give the incident ``status`` as a change (``touch``); the moment it enters closed is its
+    ``closed_at``, whoever closes it (a verification, or the dispute a report follows)."""
+    closing = status == "closed" and incident.status != "closed"
+    incident.status = status
+    touch(incident)
+    if closing:
+        incident.closed_at = incident.updated_at
+
+
 _incidents = Incident.__table__
 _APPEND_EVENT = insert(IncidentEvent.__table__)  # a table INSERT: no ORM bulk-insert machinery
 _SET_DISPUTE = update(_incidents).where(_incidents.c.id == bindparam("incident_id")) \
@@ -174,10 +184,7 @@ def follow_dispute(dispute, actor):
     if incident.status == target or incident.status not in OPEN_STATUSES:
         return
     from_status = incident.status
-    incident.status = target
-    touch(incident)
-    if target == "closed":
-        incident.closed_at = incident.updated_at
+    move(incident, target)
     record(incident, actor, "dispute", from_status,
            f"纠纷 {dispute.number}：{DISPUTE_STATUS_NAMES[dispute.status]}")
 

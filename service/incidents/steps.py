@@ -4,7 +4,7 @@ from service.errors import Forbidden, InvalidTransition, ValidationFailed
 from service.exports.labels import CATEGORY_NAMES, name_of
 from service.extensions import db
 from service.incidents import queries
-from service.incidents.actions import check_version, record, touch
+from service.incidents.actions import check_version, move, record
 from service.incidents.due import extension_allowed_days, review_request_by, stage_due
 from service.incidents.schemas import CLOCK_SKEW
 from service.incidents.workflow import (ACTION_NAMES, HANDLER, STATUS_NAMES, TOWN,
@@ -15,11 +15,15 @@ from service.schema_base import town_time
 from service.scope import scope_of
 
 
+def leads_town_of(user, incident) -> bool:
+    """A level 1 worker of the incident's town."""
+    return any(a.level == 1 and a.town_id == incident.town_id for a in user.assignments)
+
+
 def leads_area_of(user, incident) -> bool:
     """A level 1–3 worker whose area holds the incident: the town (1) or its village (2, 3)."""
-    return any(a.level == 1 and a.town_id == incident.town_id
-               or a.level in (2, 3) and a.village_id == incident.village_id
-               for a in user.assignments)
+    return leads_town_of(user, incident) or any(
+        a.level in (2, 3) and a.village_id == incident.village_id for a in user.assignments)
 
 
 def may(user, incident, who) -> bool:
@@ -28,8 +32,7 @@ def may(user, incident, who) -> bool:
     and level 1 (the village that handled the petition does not review itself). An admin keeps
     the system and acts on none."""
     if who == TOWN:
-        return "center_staff" in user.role_names or any(
-            a.level == 1 and a.town_id == incident.town_id for a in user.assignments)
+        return "center_staff" in user.role_names or leads_town_of(user, incident)
     if leads_area_of(user, incident):
         return True
     if who == HANDLER:
@@ -59,8 +62,7 @@ def perform(user, scope, incident_id, action, body, if_match=None):
     if missing:
         raise ValidationFailed(errors=missing)
     from_status = incident.status
-    incident.status = transition.target(body)
-    touch(incident)
+    move(incident, transition.target(body))
     recorded = EFFECTS.get(action, _no_effect)(incident, user, body, incident.updated_at)
     incident.due_at = stage_due(incident)
     record(incident, user, recorded or action, from_status, body.get("note"))
@@ -107,6 +109,8 @@ def _reply(incident, _user, _body, now):
 
 
 def _verify(incident, user, body, now):
+    """Closing (``move`` stamps ``closed_at``) needs the answer a petitioner or caller awaits;
+    sending back drops it."""
     if not body["passed"]:
         incident.replied_at = None  # the answer was about a handling that did not pass
         _tell_assignee(incident, user, "incident_returned",
@@ -115,7 +119,6 @@ def _verify(incident, user, body, now):
     if awaits_answer(incident) and incident.replied_at is None:
         raise InvalidTransition("信访事项和 12345 工单须先答复信访人、诉求人（reply），才能核查结案",
                                 "Answer the petitioner or 12345 caller before closing the case")
-    incident.closed_at = now
 
 
 def _visit(incident, _user, body, now):

@@ -38,7 +38,7 @@ class Transition:
         return self.to
 
     def applies_to(self, incident) -> bool:
-        return not self.cases or any(getattr(incident, name) == value for name, value in self.cases)
+        return not self.cases or bool(matched(incident, self.cases))
 
 
 TRANSITIONS = {
@@ -78,9 +78,15 @@ STATUS_NAMES = {"reported": "已上报", "accepted": "已受理", "dispatched": 
 SATISFIED = 4  # a rating of 4 or 5 (of 1–5) counts as satisfied (满意率)
 
 
+def matched(incident, cases):
+    """The values of the (field, value) pairs of ``cases`` that ``incident`` (anything with
+    those fields) has."""
+    return [value for name, value in cases if getattr(incident, name) == value]
+
+
 def awaits_answer(incident) -> bool:
     """A petition or a 12345 work order: closed only once its petitioner or caller is answered."""
-    return any(getattr(incident, name) == value for name, value in ANSWER_AWAITED)
+    return bool(matched(incident, ANSWER_AWAITED))
 
 
 def transition_for(status, action):

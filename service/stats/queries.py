@@ -23,6 +23,7 @@ Definitions (also in the README):
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import and_, case, exists, func, literal, select, union_all
 
@@ -31,7 +32,7 @@ from service.incidents.due import overdue_condition as incident_overdue
 from service.disputes.queries import visible_to as dispute_visible_to
 from service.extensions import db
 from service.incidents.queries import visible_to as incident_visible_to
-from service.incidents.workflow import ANSWER_AWAITED, SATISFIED
+from service.incidents.workflow import ANSWER_AWAITED, SATISFIED, matched
 from service.models import (Committee, Dispute, DisputeEvent, FollowUp, Incident, IncidentEvent,
                             Village)
 from service.models.types import utcnow
@@ -70,10 +71,8 @@ def incident_figures(user, scope, start, end, village_id=None, months=True):
         if visited:
             visits[channel]["visited"] += visited
             visits[channel]["satisfied"] += pleased
-        kind = {"category": category, "channel": channel}
-        for field, value in ANSWER_AWAITED:
-            if kind[field] == value:
-                replied[value] += answered
+        for value in matched(SimpleNamespace(category=category, channel=channel), ANSWER_AWAITED):
+            replied[value] += answered
         if category == "petition":
             petitions[channel] += count
             asked["reviews_requested"] += reviews

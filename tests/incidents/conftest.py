@@ -6,7 +6,8 @@ SpatiaLite and on PostGIS, each time on a fresh copy of the demo town.
 import io
 import math
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from geoalchemy2.shape import to_shape
@@ -125,6 +126,14 @@ def snapshot(incident_id):
     return {"status": row.status, "version": row.version, "assignee_id": row.assignee_id,
             "change_seq": row.change_seq, "updated_at": row.updated_at,
             "events": len(event_rows(incident_id))}
+
+
+TOWN = ZoneInfo("Asia/Shanghai")
+
+
+def end_of(day: date) -> datetime:
+    """The last moment of a town day: where a limit of whole days ends."""
+    return datetime.combine(day, time.max, tzinfo=TOWN)
 
 
 def execute(sql, **params):

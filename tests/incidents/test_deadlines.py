@@ -2,8 +2,7 @@
 acceptance) and 12345 work orders (2/10/15 working days by type, holidays and make-up working
 days counted); ``due_at`` and ``overdue`` in every answer, the ``overdue`` list filter, and 督办
 of an overdue incident up its grid's four-level chain."""
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -12,18 +11,13 @@ from service.clock import clock_at
 from service.extensions import db
 from service.models import Dispute, Notification
 from tests.disputes.conftest import cli
-from tests.incidents.conftest import (API, GRID_A1, VILLAGE_A, VILLAGE_B, act, acted,
-                                      assert_problem, counts, drive, event_rows, execute, grid,
-                                      incident_row, l2_of, make_overdue, report, reported,
+from tests.incidents.conftest import (API, GRID_A1, TOWN, VILLAGE_A, VILLAGE_B, act, acted,
+                                      assert_problem, counts, drive, end_of, event_rows, execute,
+                                      grid, incident_row, l2_of, make_overdue, report, reported,
                                       user_id)
 
-TOWN = ZoneInfo("Asia/Shanghai")
 L3_A, L3_B = f"l3-{VILLAGE_A}", f"l3-{VILLAGE_B}"
 L4_A1 = f"l4-{GRID_A1}"
-
-
-def end_of(day: date) -> datetime:
-    return datetime.combine(day, time.max, tzinfo=TOWN)
 
 
 def shown_due(answer):

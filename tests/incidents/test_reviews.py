@@ -1,24 +1,18 @@
 """A closed petition's review (复查) and re-review (复核), 信访工作条例 arts. 35–36: asked for within
 30 days of the answer, decided by the town within 30 days of the request, supervised when late;
 the re-review's opinion is final."""
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tests.disputes.conftest import cli
-from tests.incidents.conftest import (API, GRID_A1, VILLAGE_A, VILLAGE_B, act, acted,
-                                      assert_problem, counts, drive, event_rows, execute,
+from tests.incidents.conftest import (API, GRID_A1, TOWN, VILLAGE_A, VILLAGE_B, act, acted,
+                                      assert_problem, counts, drive, end_of, event_rows, execute,
                                       incident_row, make_overdue, reported, snapshot)
 
-TOWN = ZoneInfo("Asia/Shanghai")
 L3_A, L3_B = f"l3-{VILLAGE_A}", f"l3-{VILLAGE_B}"
 L4_A1 = f"l4-{GRID_A1}"
 GROUNDS = "信访人认为宅基地审批答复未说明依据，请求复查"
-
-
-def end_of(day: date) -> datetime:
-    return datetime.combine(day, time.max, tzinfo=TOWN)
 
 
 def due_30_days_after(answer, field):
