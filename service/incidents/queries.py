@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, func, not_, or_, select
 from geo.nearby import distance_metres, nearby_parameters, within_metres
 from service.extensions import db
 from service.errors import NotFound
+from service.incidents.awaiting import condition as awaiting_condition, holds as awaits
 from service.incidents.due import overdue_condition
 from service.incidents.presenters import IncidentView
 from service.models import Dispute, Grid, Incident, IncidentEvent, IncidentPhoto, User, Village
@@ -117,17 +118,20 @@ def _views(result):
 def list_page(user, scope, filters, limit, cursor):
     """Newest first: (IncidentView rows, next_cursor)."""
     given = _given(filters, FILTERS)
-    overdue = filters.get("overdue")
+    overdue, awaiting = filters.get("overdue"), filters.get("awaiting")
 
     def build():
         stmt = _filtered(_visible_rows(user, scope), given)
+        if awaiting is not None:
+            stmt = stmt.where(awaiting_condition(awaiting, _incidents.c))
         if overdue is not None:
             late = overdue_condition(bindparam("now", type_=UtcDateTime), _incidents.c.due_at)
             stmt = stmt.where(late if overdue else not_(late))
         return keyset_statement(stmt, LIST_KEY, descending=True, with_cursor=bool(cursor),
                                 view=named_incidents)
 
-    stmt = _statements.get(("list", user.id, scope, given, overdue, bool(cursor)), build)
+    stmt = _statements.get(("list", user.id, scope, given, overdue, awaiting, bool(cursor)),
+                           build)
     params = {**page_params(cursor, LIST_KINDS, limit), **_filter_values(filters, given)}
     if overdue is not None:
         params["now"] = utcnow()
@@ -141,10 +145,11 @@ def sync_page(user, scope, filters, limit, cursor):
     change seen, for the next sync; a cursor continues by change number alone, so a clock
     never decides what is sent.
 
-    The status filter is applied to the changes walked, not in the walk: a change that left
-    the status (a 待受理 report accepted since the phone's copy) is named in ``removed_ids``
-    instead of being skipped, so the phone drops its copy. The other filters — category,
-    channel, village, grid — never change over an incident's life and stay in the query."""
+    The status and to-do (``awaiting``) filters are applied to the changes walked, not in the
+    walk: a change that left them (a 待受理 report accepted, a 待回访 case visited since the
+    phone's copy) is named in ``removed_ids`` instead of being skipped, so the phone drops its
+    copy. The other filters — category, channel, village, grid — never change over an
+    incident's life and stay in the query."""
     since = filters["updated_after"]
     given = _given(filters, FILTERS[1:])  # all but the status, which is applied to the walk
 
@@ -161,11 +166,15 @@ def sync_page(user, scope, filters, limit, cursor):
         params["change_seq_floor"] = _change_seq_before(since - CLOCK_SLACK)
     rows, next_cursor = page_of(_views(db.session.execute(stmt, params)), SYNC_KEY, limit)
     sync_cursor = encode_cursor([rows[-1].change_seq]) if rows else cursor
-    status = filters.get("status")
-    if status is None:
-        return rows, [], next_cursor, sync_cursor
-    return ([row for row in rows if row.status == status],
-            [row.id for row in rows if row.status != status], next_cursor, sync_cursor)
+    wanted = _walk_filter(filters.get("status"), filters.get("awaiting"))
+    return ([row for row in rows if wanted(row)], [row.id for row in rows if not wanted(row)],
+            next_cursor, sync_cursor)
+
+
+def _walk_filter(status, awaiting):
+    """Whether a changed row is still what the phone syncs (its status, its to-do list)."""
+    return lambda row: ((status is None or row.status == status)
+                        and (awaiting is None or awaits(awaiting, row)))
 
 
 def _changed_after():

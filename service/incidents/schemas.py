@@ -6,6 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 from geo.fields import PointField
 from service.deadlines import WORK_ORDER_TYPES
 from service.disputes.schemas import DisputeInputSchema
+from service.incidents.awaiting import AWAITING
 from service.incidents.photo_files import SIZES
 from service.models.incidents import CATEGORIES, CHANNELS, STATUSES
 from service.schema_base import (LocalDateTime, PageQuerySchema, PersonRefSchema, PlaceRefSchema,
@@ -121,6 +122,12 @@ class ReportAnswerSchema(IncidentSchema):
         "description": "100 米内、7 天内同类未办结事件，供上报人确认是否重复"})
 
 
+AWAITING_DOC = (
+    "待办：answer 待答复（已处置、尚未答复的信访事项和 12345 工单），visit 待回访（已结案、尚未回访的"
+    "信访事项和 12345 工单），review 待出具复查复核意见（已请求复查或复核、尚无意见的信访事项）；"
+    "与 updated_after 同用时，已办的列在 removed 中")
+
+
 class IncidentQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
@@ -130,6 +137,8 @@ class IncidentQuerySchema(PageQuerySchema):
     updated_after = LocalDateTime(load_default=None, metadata={
         "description": "增量同步：只返回此时间之后变更的事件，按变更顺序；翻页用 next_cursor，"
                        "下次同步用 sync_cursor"})
+    awaiting = fields.String(load_default=None, validate=validate.OneOf(sorted(AWAITING)),
+                             metadata={"description": AWAITING_DOC})
     overdue = fields.Boolean(load_default=None, metadata={
         "description": "true：只列当前环节已超时限的；false：只列未超时的（不能与 updated_after 同用："
                        "超时不是一次变更，同步时请按 due_at 在本地判断）"})
@@ -193,7 +202,8 @@ SYNC_CURSOR = fields.String(allow_none=True, metadata={"description": (
     "没有新变更时原样返回请求中的位置")})
 REMOVED = fields.List(fields.Integer(), metadata={"description": (
     "仅在带 updated_after 时返回：这一段变更中已不在所筛选状态（status）的事件 id，"
-    "例如同步“待受理”时已被受理或不予受理的；手机上有其副本的应删去。不带 status 时为空")})
+    "或已不在所筛选待办（awaiting）中的，例如同步“待受理”时已被受理或不予受理的、同步“待回访”时已回访的；"
+    "手机上有其副本的应删去。不带 status 和 awaiting 时为空")})
 SCOPE_TAG = fields.String(metadata={"description": (
     "仅在带 updated_after 时返回：本人可见范围的标识。与上次同步时不同（调入调出网格、职务或调委会变化），"
     "说明本地副本是按原来的范围同步的：应清空后不带 cursor 重新全量同步")})

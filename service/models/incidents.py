@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from geo.types import point
 from service.case_record import append_only
+from service.incidents.awaiting import AWAITING, condition as awaiting_condition
 from service.extensions import db
 from service.models.people import User
 from service.models.town import Grid, Village
@@ -41,6 +42,10 @@ class Incident(db.Model):
         # overdue list and 督办 read exactly the overdue ones from it.
         Index("ix_incidents_due_at", "due_at", postgresql_where=text("due_at IS NOT NULL"),
               sqlite_where=text("due_at IS NOT NULL")),
+        # Each to-do list (待答复, 待回访, 待出具复查复核意见) from an index of just its cases.
+        *(Index(f"ix_incidents_awaiting_{name}", "created_at", "id",
+                postgresql_where=awaiting_condition(name), sqlite_where=awaiting_condition(name))
+          for name in AWAITING),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))

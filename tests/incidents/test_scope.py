@@ -2,7 +2,7 @@
 
 Two incidents, in two villages, each with a photo. Out-of-scope callers get the very same
 404 not_found as for an id that does not exist, and never see the incident in a list, a
-sync, the overdue list or a nearby search; in-scope callers do.
+sync, the overdue list, a to-do list or a nearby search; in-scope callers do.
 """
 from datetime import datetime, timedelta, timezone
 
@@ -164,6 +164,13 @@ def test_each_role_sees_exactly_its_scope_on_every_endpoint(client, auth, world,
         due_at=datetime.now(timezone.utc) - timedelta(hours=1)))
     db.session.commit()
     assert _listed(client, headers, overdue="true") & ours == expected, role
+    # GET /incidents?awaiting=… — both incidents made to-do cases of each list in turn
+    for awaiting, values in (("answer", {"status": "handled", "channel": "hotline_12345"}),
+                             ("visit", {"status": "closed", "category": "petition"}),
+                             ("review", {"review_requested_at": datetime.now(timezone.utc)})):
+        db.session.execute(update(Incident).where(Incident.id.in_(ours)).values(**values))
+        db.session.commit()
+        assert _listed(client, headers, awaiting=awaiting) & ours == expected, (role, awaiting)
 
 
 def test_nonexistent_ids_are_404_not_found_everywhere(client, auth, world):
