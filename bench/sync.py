@@ -18,7 +18,11 @@ busiest grid and the level-3 worker of the busiest village:
   * GET /incidents?updated_after=<24 h before the newest change>&limit=50 — a phone's sync;
   * GET /incidents?overdue=true&limit=50 — the time-limited cases (petitions, 12345 work orders)
     past their deadline, the supervisors' list (deadlines about as the service sets them: 15
-    days to register or to answer a 12345 call, 60 more days to handle an accepted petition).
+    days to register or to answer a 12345 call, 60 more days to handle an accepted petition);
+  * GET /incidents?awaiting=answer|visit|review&limit=50 — the centre's to-do lists: handled
+    petitions and 12345 work orders not yet answered (40 % of the handled ones), closed ones
+    not yet visited (those closed in the last 10 days), petitions whose review awaits an
+    opinion (a tenth of those closed in the last 30 days).
 Target: p99 ≤ 30 ms, flat from 10k to 1M. For every query it also records the SQL the service
 runs and its EXPLAIN (ANALYZE, BUFFERS) at that size, and the rows the plan touched; with
 --check-flat it exits 1 when a page's plan touches more than twice as many rows (plus 200) at
@@ -50,6 +54,7 @@ from bench.common import (DESCRIPTIONS, GRID_REFERENCE, STATUS_BY_AGE, Gunicorn,
                           flask_setup, fmt, login, machine, markdown_table, percentile, plain,
                           postgres_version, scratch_postgis, server_env, timed_gets,
                           wait_for_idle_cpu, write_results)
+from service.incidents.awaiting import AWAITING, condition as awaiting_condition
 
 TARGET_P99_MS = 30
 # --check-flat: a page's plan may touch at most this many times the rows (plus a few) at the
@@ -59,7 +64,12 @@ FLAT_GROWTH, FLAT_SLACK = 2, 200
 # overdue list reads every overdue case (its index holds running deadlines only) and sorts them.
 # The bench's backlog grows with its size (the same three years, ever busier) and may be empty
 # at the smallest, so such a page is held to what it must read at the largest (unflat_pages).
-BACKLOG_SQL = {"overdue (overdue=true)": "SELECT count(*) FROM incidents WHERE due_at < now()"}
+# So does each to-do list (awaiting=…): its partial index holds just its cases.
+AWAITING_QUERIES = {name: f"to-do (awaiting={name})" for name in AWAITING}
+BACKLOG_SQL = {"overdue (overdue=true)": "SELECT count(*) FROM incidents WHERE due_at < now()",
+               **{query: "SELECT count(*) FROM incidents WHERE " + str(
+                   awaiting_condition(name).compile(compile_kwargs={"literal_binds": True}))
+                  for name, query in AWAITING_QUERIES.items()}}
 POINTS_PER_GRID = 256
 YEARS = 3
 
@@ -103,15 +113,36 @@ WITH draws AS (
            CASE WHEN status = 'reported' THEN created_at
                 ELSE created_at + make_interval(secs => r_delay * least(age_days, 14) * 86400)
            END AS updated_at,
-           CASE WHEN status IN ('reported', 'accepted', 'dispatched')
-                     AND (category = 'petition' OR channel = 'hotline_12345')
+           category = 'petition' OR channel = 'hotline_12345' AS answers,
+           -- a handled case is answered (答复) 6 times in 10, a closed one always
+           status = 'closed' OR status = 'handled' AND r_delay < 0.6 AS replied
+    FROM statused t
+), dated AS (
+    SELECT f.*,
+           CASE WHEN answers AND (status IN ('reported', 'accepted', 'dispatched')
+                                  OR status = 'handled' AND NOT replied)
                 THEN created_at + CASE WHEN category = 'petition' AND status <> 'reported'
                                        THEN interval '75 days' ELSE interval '15 days' END
-           END AS due_at
-    FROM statused t
+                WHEN category = 'petition' AND status = 'closed' AND age_days < 30
+                     AND r_occ < 0.1  -- a review (复查) asked for, not yet decided
+                THEN updated_at + interval '30 days'
+           END AS due_at,
+           CASE WHEN answers AND replied THEN created_at + (updated_at - created_at) * 0.8
+           END AS replied_at,
+           CASE WHEN status = 'closed' THEN created_at + (updated_at - created_at) * 0.9
+           END AS closed_at,
+           -- answered cases closed more than 10 days ago have had their return visit (回访)
+           CASE WHEN answers AND status = 'closed' AND age_days > 10 THEN updated_at
+           END AS visited_at,
+           CASE WHEN answers AND status = 'closed' AND age_days > 10
+                THEN 1 + floor(r_acc * 5)::int END AS satisfaction,
+           CASE WHEN category = 'petition' AND status = 'closed' AND age_days < 30
+                     AND r_occ < 0.1 THEN updated_at END AS review_requested_at
+    FROM finished f
 )
 SELECT n, town_id, grid_id, village_id, category, channel, status, reporter_id, assignee_id,
-       version, created_at, updated_at, due_at,
+       version, created_at, updated_at, due_at, replied_at, closed_at, visited_at, satisfaction,
+       review_requested_at,
        created_at - make_interval(secs => r_occ * 172800) AS occurred_at,
        round((3 + r_acc * 27)::numeric, 1)::float8 AS accuracy_m,
        floor(r_point * %(points)s)::int AS point_j,
@@ -120,7 +151,7 @@ SELECT n, town_id, grid_id, village_id, category, channel, status, reporter_id, 
                           ORDER BY created_at, n) AS year_seq,
        row_number() OVER (ORDER BY updated_at, n) AS seq,
        row_number() OVER (ORDER BY random()) - 1 AS pick
-FROM finished;
+FROM dated;
 CREATE INDEX ON bench_staging (pick);
 """.replace("{status_by_age}", STATUS_BY_AGE)
 
@@ -129,7 +160,7 @@ STORE = """
 INSERT INTO incidents (town_id, number, client_id, request_hash, reporter_id, category, channel,
                        status, description, location, accuracy_m, occurred_at, grid_id, village_id,
                        assignee_id, dispute_id, version, change_seq, created_at, updated_at,
-                       due_at)
+                       due_at, replied_at, closed_at, visited_at, satisfaction, review_requested_at)
 SELECT s.town_id,
        'SJ' || s.year || lpad((s.year_seq + coalesce(c.value, 0))::text,
                                 greatest(6, length((s.year_seq + coalesce(c.value, 0))::text)), '0'),
@@ -138,7 +169,8 @@ SELECT s.town_id,
        s.reporter_id, s.category, s.channel, s.status,
        (%(descriptions)s::jsonb ->> s.category) || '（压测数据 ' || s.n || '）',
        p.geom, s.accuracy_m, s.occurred_at, s.grid_id, s.village_id, s.assignee_id, NULL,
-       s.version, s.seq + %(seq_base)s, s.created_at, s.updated_at, s.due_at
+       s.version, s.seq + %(seq_base)s, s.created_at, s.updated_at, s.due_at, s.replied_at,
+       s.closed_at, s.visited_at, s.satisfaction, s.review_requested_at
 FROM bench_staging s
 JOIN bench_grid_points p ON p.grid_id = s.grid_id AND p.j = s.point_j
 LEFT JOIN bench_number_base c ON c.name = 'incidents.number.' || s.town_id || '.' || s.year
@@ -397,7 +429,7 @@ def file_one_report(base, token, conn):
 # --- main --------------------------------------------------------------------------------------
 
 QUERIES = ("first page", "deep page (cursor)", "open reports (status=reported)",
-           "sync (updated_after)", "overdue (overdue=true)")
+           "sync (updated_after)", "overdue (overdue=true)", *AWAITING_QUERIES.values())
 
 
 def parse_args(argv=None):
@@ -466,7 +498,9 @@ def main(argv=None):
                             "deep page (cursor)": {"limit": 50, "cursor": cursor},
                             "open reports (status=reported)": {"limit": 50, "status": "reported"},
                             "sync (updated_after)": {"limit": 50, "updated_after": since.isoformat()},
-                            "overdue (overdue=true)": {"limit": 50, "overdue": "true"}}
+                            "overdue (overdue=true)": {"limit": 50, "overdue": "true"},
+                            **{query: {"limit": 50, "awaiting": name}
+                               for name, query in AWAITING_QUERIES.items()}}
                     for query, params in asks.items():
                         timing = time_requests(session, f"{server.base}/incidents", params,
                                                args.requests, args.warmup)
