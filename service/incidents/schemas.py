@@ -170,6 +170,9 @@ class ActionSchema(ma.Schema):
                                   metadata={"description": "visit：满意度评价，1（很不满意）– 5（很满意）"})
     visited_at = LocalDateTime(load_default=None, allow_none=True, metadata={
         "description": "visit：回访时间，不带时为现在；须在结案之后"})
+    requested_at = LocalDateTime(load_default=None, allow_none=True, metadata={
+        "description": "request_review：收到复查（复核）请求的时间（如来信的收到日期），不带时为现在；"
+                       "须在所请求复查（复核）的答复或意见之后；30 日的请求期限与复查（复核）的办理期限都从此算起"})
 
 
 class EventSchema(ma.Schema):

@@ -125,19 +125,28 @@ def _visit(incident, _user, body, now):
     if incident.visited_at is not None:
         raise InvalidTransition(f"该事件已于 {town_time(incident.visited_at):%Y-%m-%d %H:%M} 回访",
                                 "This incident has had its return visit")
-    visited_at = body.get("visited_at") or now
     closed_at = incident.closed_at or incident.updated_at
-    if visited_at < closed_at - CLOCK_SKEW or visited_at > now + CLOCK_SKEW:
-        raise ValidationFailed(errors={"visited_at": ["回访时间应在结案之后、当前时间之前"]})
-    incident.visited_at, incident.satisfaction = visited_at, body["satisfaction"]
+    incident.visited_at = _moment(body, "visited_at", closed_at, now,
+                                  "回访时间应在结案之后、当前时间之前")
+    incident.satisfaction = body["satisfaction"]
+
+
+def _moment(body, field, earliest, now, message):
+    """When a step happened: ``body[field]`` when given (a visit made, a letter received before
+    it was registered), else now; between ``earliest`` and now, give or take clock skew."""
+    moment = body.get(field) or now
+    if moment < earliest - CLOCK_SKEW or moment > now + CLOCK_SKEW:
+        raise ValidationFailed(errors={field: [message]})
+    return moment
 
 
 REVIEWS = (("review", "复查"), ("re_review", "复核"))
 
 
-def _request_review(incident, _user, _body, now):
+def _request_review(incident, _user, body, now):
     """The next review the petitioner may ask for, within 30 days of the answer it reviews:
-    the written answer for a review (复查), the review's opinion for a re-review (复核)."""
+    the written answer for a review (复查), the review's opinion for a re-review (复核). A
+    request that came by letter counts from when it arrived (``requested_at``)."""
     answered = incident.replied_at or incident.closed_at
     for stage, name in REVIEWS:
         if getattr(incident, f"{stage}_requested_at") is None:
@@ -149,12 +158,14 @@ def _request_review(incident, _user, _body, now):
     else:
         raise InvalidTransition("复核意见为最终意见，不再受理复查、复核请求",
                                 "The re-review's opinion is final")
+    requested = _moment(body, "requested_at", answered, now,
+                        f"{name}请求的收到时间应在所请求{name}的答复或意见之后、当前时间之前")
     last_day = review_request_by(answered)
-    if now > last_day:
+    if requested > last_day:
         raise InvalidTransition(
             f"已超过请求{name}的期限（{town_time(last_day):%Y年%m月%d日}前）",
             f"A {stage} had to be asked for by {last_day.isoformat()}")
-    setattr(incident, f"{stage}_requested_at", now)
+    setattr(incident, f"{stage}_requested_at", requested)
     _restart_supervision(incident)
     return f"{stage}_requested"
 

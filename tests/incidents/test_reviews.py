@@ -85,6 +85,39 @@ def test_a_re_review_counts_its_30_days_from_the_review_opinion(client, auth):
     assert incident_row(petition["id"]).re_review_requested_at is None
 
 
+def test_a_request_that_came_by_letter_counts_from_its_arrival(client, auth):
+    """Registered 35 days after the answer, a letter received on day 25 is in time; its review
+    is due 30 days after the letter, not after the registration."""
+    petition = closed_petition(client, auth)
+    now = datetime.now(timezone.utc)
+    execute("UPDATE incidents SET replied_at = :at, closed_at = :at WHERE id = :id",
+            at=now - timedelta(days=35), id=petition["id"])
+    arrived = (now - timedelta(days=10)).replace(microsecond=0)
+    asked = acted(client, auth, "center01", petition["id"], "request_review", note=GROUNDS,
+                  requested_at=arrived.isoformat())
+    assert datetime.fromisoformat(asked["review_requested_at"]) == arrived
+    assert datetime.fromisoformat(asked["due_at"]) == due_30_days_after(asked,
+                                                                        "review_requested_at")
+    assert event_rows(petition["id"])[-1].action == "review_requested"
+
+
+@pytest.mark.parametrize("days_before_now, detail", [
+    (-3, "收到时间应在"),             # in the future
+    (40, "收到时间应在"),             # before the answer it asks to review
+    (3, "已超过请求复查的期限"),       # 32 days after the answer: past its 30 days
+])
+def test_a_letter_outside_its_window_is_refused(client, auth, days_before_now, detail):
+    petition = closed_petition(client, auth)
+    now = datetime.now(timezone.utc)
+    execute("UPDATE incidents SET replied_at = :at, closed_at = :at WHERE id = :id",
+            at=now - timedelta(days=35), id=petition["id"])
+    before, stored = snapshot(petition["id"]), counts()
+    answer = act(client, auth, "center01", petition["id"], "request_review", note=GROUNDS,
+                 requested_at=(now - timedelta(days=days_before_now)).isoformat())
+    assert answer.status_code in (409, 422) and detail in str(answer.get_json())
+    assert snapshot(petition["id"]) == before and counts() == stored
+
+
 @pytest.mark.parametrize("case, username, action, body, status, code", [
     ("not a petition", "center01", "request_review", {"note": GROUNDS}, 409, "invalid_transition"),
     ("open petition", "center01", "request_review", {"note": GROUNDS}, 409, "invalid_transition"),
