@@ -1,16 +1,20 @@
 """Reading disputes through the caller's scope, in SQL."""
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
 from service.disputes.due import overdue_condition
 from service.extensions import db
-from service.models import Dispute, DisputeMediator, DisputeVillage, RoutingDecision
+from service.models import Dispute, DisputeMediator, DisputeVillage, FollowUp, RoutingDecision
 from service.models.types import utcnow
 from service.pagination import keyset_page
 from service.scope import visible_one
 
 NOT_FOUND = ("纠纷案件不存在", "Dispute not found")
+# 待回访: an agreement reached (the case closed or not) whose performance nobody has checked yet.
+AWAITING_FOLLOW_UP = (Dispute.status.in_(("agreed", "closed"))
+                      & Dispute.agreement_terms.is_not(None)
+                      & ~exists().where(FollowUp.dispute_id == Dispute.id))
 
 
 def visible_to(user, scope):
@@ -47,5 +51,7 @@ def list_page(user, scope, filters, limit, cursor):
     if filters.get("overdue") is not None:
         late = overdue_condition(utcnow())
         stmt = stmt.where(late if filters["overdue"] else ~late)
+    if filters.get("awaiting") == "follow_up":
+        stmt = stmt.where(AWAITING_FOLLOW_UP)
     return keyset_page(db.session, stmt, [Dispute.created_at, Dispute.id], [datetime, int],
                        limit, cursor, descending=True)

@@ -60,6 +60,9 @@ class DisputeQuerySchema(PageQuerySchema):
     channel = fields.String(load_default=None, validate=validate.Length(max=20))
     assigned_to = fields.String(load_default=None, validate=validate.OneOf(("me",)))
     overdue = fields.Boolean(load_default=None)
+    awaiting = fields.String(load_default=None, validate=validate.OneOf(("follow_up",)),
+                             metadata={"description": "待办：follow_up 待回访（达成协议、尚无回访记录的，"
+                                                      "含已结案的）"})
 
 
 class NoteSchema(ma.Schema):
