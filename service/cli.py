@@ -21,6 +21,8 @@ def register_commands(app):
     app.cli.add_command(notifications_group)
     from service.charts.commands import charts_group
     app.cli.add_command(charts_group)
+    from service.people.commands import people_group
+    app.cli.add_command(people_group)
 
 
 @click.group("demo", help="示例数据（演示镇）")

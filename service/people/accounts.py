@@ -1,0 +1,124 @@
+"""Changing accounts: bringing them to a checked roster, deactivating, resetting a password.
+
+What an account may see is read from its roles, levels and committees on every request
+(service/auth/caller.py), so a change here holds from the next request on; a phone that
+syncs sees the new ``scope_tag`` and starts over. Deactivating an account or resetting its
+password also revokes every token it holds.
+"""
+import secrets
+from typing import NamedTuple
+
+from sqlalchemy import delete, select, update
+
+from service.auth.passwords import hash_password
+from service.models import CommitteeMember, IssuedToken, User, UserRole, WorkerAssignment
+from service.models.types import utcnow
+from service.people.roster import IN_POST, RosterErrors, roster_row
+
+
+class Changes(NamedTuple):
+    created: list     # [(username, initial password)]
+    changed: list     # [username]
+    unchanged: int
+
+
+def new_password():
+    """A password to hand over once: 16 characters from 96 random bits."""
+    return secrets.token_urlsafe(12)
+
+
+def apply_roster(session, people, places):
+    """Bring every account of ``people`` (read_roster) to its row; accounts not named stay as
+    they are. Refused (RosterErrors) if no active administrator would be left."""
+    users = {user.username: user for user in session.scalars(
+        select(User).where(User.username.in_([person.username for person in people])))}
+    created, changed, unchanged = [], [], 0
+    for person in people:
+        user = users.get(person.username)
+        before = roster_row(user, places) if user else None
+        if user is None:
+            password = new_password()
+            user = User(username=person.username, password_hash=hash_password(password))
+            session.add(user)
+            created.append((person.username, password))
+        _bring_to(session, user, person, places)
+        session.flush()
+        session.refresh(user)
+        if before is None:
+            continue
+        if roster_row(user, places) == before:
+            unchanged += 1
+            continue
+        changed.append(person.username)
+        if not user.active and before["状态"] == IN_POST:
+            revoke_tokens(session, user.id)
+    if not _has_active_admin(session):
+        raise RosterErrors([(0, "导入后将没有在岗的管理员账号，未写入任何数据")])
+    return Changes(created, changed, unchanged)
+
+
+def _bring_to(session, user, person, places):
+    user.name, user.phone, user.active = person.name, person.phone, person.active
+    roles = set(person.roles) | ({"committee_head"} if person.head else set())
+    for role in list(user.roles):
+        if role.role not in roles:
+            user.roles.remove(role)
+    user.roles.extend(UserRole(role=role) for role in sorted(roles - user.role_names))
+    user.assignments.clear()
+    session.flush()  # the old rows go before the new ones come, and a new account gets its id
+    user.assignments.extend(_assignments(person, places))
+    session.execute(delete(CommitteeMember).where(CommitteeMember.user_id == user.id))
+    if person.committee is not None:
+        session.add(CommitteeMember(committee_id=places.committees[person.committee],
+                                    user=user, is_head=person.head))
+
+
+def _assignments(person, places):
+    if person.level is None:
+        return []
+    if person.level == 1:
+        return [WorkerAssignment(level=1, town_id=places.town.id)]
+    if person.level == 4:
+        return [WorkerAssignment(level=4, grid_id=places.grids[code][0],
+                                 village_id=places.grids[code][1]) for code in person.areas]
+    return [WorkerAssignment(level=person.level, village_id=places.villages[code])
+            for code in person.areas]
+
+
+def _has_active_admin(session):
+    return session.scalar(select(User.id).join(UserRole).where(
+        UserRole.role == "admin", User.active.is_(True)).limit(1)) is not None
+
+
+def revoke_tokens(session, user_id):
+    """Every token the account holds stops working now."""
+    session.execute(update(IssuedToken).where(IssuedToken.user_id == user_id,
+                                              IssuedToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
+def account(session, username):
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise LookupError(username)
+    return user
+
+
+def deactivate(session, username):
+    """停用: the account can no longer sign in, and its tokens stop working."""
+    user = account(session, username)
+    user.active = False
+    revoke_tokens(session, user.id)
+    session.flush()
+    if not _has_active_admin(session):
+        raise RosterErrors([(0, "停用后将没有在岗的管理员账号")])
+    return user
+
+
+def reset_password(session, username):
+    """A new password for the account, returned once; its tokens stop working."""
+    user = account(session, username)
+    password = new_password()
+    user.password_hash = hash_password(password)
+    revoke_tokens(session, user.id)
+    return password

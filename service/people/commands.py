@@ -1,0 +1,113 @@
+"""``flask people export|import|deactivate|reset-password``: the town's accounts from the
+command line (the roster format is in service/people/roster.py)."""
+import os
+from pathlib import Path
+
+import click
+
+from service.extensions import db
+from service.people.accounts import apply_roster, deactivate, reset_password
+from service.people.roster import COLUMNS, Places, RosterErrors, all_users, read_roster, roster_csv
+
+
+@click.group("people", help="人员账号：花名册导出与导入、停用、重设密码")
+def people_group():
+    pass
+
+
+@people_group.command("export")
+@click.argument("roster_file", default="-", type=click.Path(dir_okay=False, allow_dash=True))
+def export_command(roster_file):
+    """导出花名册（CSV，表格软件可直接打开）；不带文件名时写到标准输出。"""
+    text = roster_csv(all_users(db.session), Places.of(db.session))
+    if roster_file == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(roster_file).write_text(text, encoding="utf-8", newline="")
+        click.echo(f"已导出 {text.count(chr(10)) - 1} 个账号到 {roster_file}", err=True)
+
+
+@people_group.command("import")
+@click.argument("roster_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--passwords", "passwords_file", type=click.Path(dir_okay=False),
+              help="新账号的初始密码写到这个文件（仅本人可读）；有新账号时必填")
+@click.option("--dry-run", is_flag=True, help="只校验并列出将要做的变更，不写入")
+def import_command(roster_file, passwords_file, dry_run):
+    """校验并导入花名册：文件中的账号改成文件所写（调动网格、任职、停用……），其余账号不动；
+    有任何错误时逐行列出，不写入任何数据。"""
+    places = Places.of(db.session)
+    try:
+        people = read_roster(_read_text(roster_file), places)
+        changes = apply_roster(db.session, people, places)
+    except RosterErrors as errors:
+        db.session.rollback()
+        for line, message in errors.problems:
+            click.echo(f"第 {line} 行：{message}" if line else message, err=True)
+        raise click.ClickException(f"发现 {len(errors.problems)} 个问题，未写入任何数据") from None
+    if changes.created and not passwords_file and not dry_run:
+        db.session.rollback()
+        raise click.ClickException(
+            f"有 {len(changes.created)} 个新账号，请用 --passwords 指定写入初始密码的文件；未写入任何数据")
+    for username in changes.changed:
+        click.echo(f"变更：{username}")
+    for username, _ in changes.created:
+        click.echo(f"新建：{username}")
+    summary = (f"新建 {len(changes.created)} 个、变更 {len(changes.changed)} 个、"
+               f"未变 {changes.unchanged} 个账号")
+    if dry_run:
+        db.session.rollback()
+        click.echo(f"（试运行，未写入）{summary}")
+        return
+    if changes.created:
+        _write_private(passwords_file, "账号,初始密码\r\n" + "".join(
+            f"{username},{password}\r\n" for username, password in changes.created))
+    db.session.commit()
+    click.echo(summary + (f"；初始密码已写入 {passwords_file}" if changes.created else ""))
+
+
+@people_group.command("deactivate")
+@click.argument("username")
+def deactivate_command(username):
+    """停用账号：不能再登录，已发的令牌随即失效；案卷中的记录不变。"""
+    _act(lambda: deactivate(db.session, username))
+    click.echo(f"已停用 {username}")
+
+
+@people_group.command("reset-password")
+@click.argument("username")
+def reset_password_command(username):
+    """重设密码：生成新密码并只显示这一次，已发的令牌随即失效。"""
+    password = _act(lambda: reset_password(db.session, username))
+    click.echo(f"{username} 的新密码：{password}")
+
+
+def _act(action):
+    try:
+        result = action()
+    except LookupError as missing:
+        db.session.rollback()
+        raise click.ClickException(f"没有账号 {missing.args[0]}") from None
+    except RosterErrors as errors:
+        db.session.rollback()
+        raise click.ClickException(errors.problems[0][1]) from None
+    db.session.commit()
+    return result
+
+
+def _read_text(path):
+    """UTF-8 (with or without a byte-order mark), or GB18030 as a spreadsheet on a Chinese
+    Windows saves CSV."""
+    data = Path(path).read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise click.ClickException(f"{path} 不是 UTF-8 或 GB18030 编码的 CSV（表头应为 {','.join(COLUMNS)}）")
+
+
+def _write_private(path, text):
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # also when the file was there before
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+        out.write(text)

@@ -1,0 +1,190 @@
+"""The town's roster (花名册): one row per account — who they are, their roles, the level and
+area they watch as grid workers, the mediation committee they sit on, whether they are in post.
+
+A clerk exports it, edits it in a spreadsheet and imports it back: a worker moved to another
+grid, a new village secretary, a mediator who left. Every row is checked against the town's
+places before anything is written; the import then brings each listed account to its row and
+leaves accounts the file does not name as they are.
+"""
+import csv
+import io
+import re
+from typing import NamedTuple
+
+from sqlalchemy import select
+
+from service.models import Committee, Grid, Town, User, Village
+from service.models.people import WORKER_LEVELS
+
+COLUMNS = ("账号", "姓名", "电话", "角色", "网格员层级", "负责区域", "调委会", "调委会主任", "状态")
+ROLE_NAMES = {"admin": "管理员", "center_staff": "综治中心", "worker": "网格员", "mediator": "调解员"}
+ROLES_BY_NAME = {name: role for role, name in ROLE_NAMES.items()}
+IN_POST, LEFT = "在岗", "停用"
+TOWN_COMMITTEE = "镇"
+YES = "是"
+SEPARATORS = re.compile(r"[；;、，,\s]+")
+USERNAME = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
+PHONE = re.compile(r"[0-9+\- ]{5,20}")
+
+
+class Person(NamedTuple):
+    """One row of the roster, checked: what an account is to become."""
+    line: int
+    username: str
+    name: str
+    phone: str | None
+    roles: frozenset          # service roles; committee_head follows from ``head``
+    level: int | None
+    areas: tuple              # codes: the town (level 1), villages (2, 3), grids (4)
+    committee: str | None     # TOWN_COMMITTEE or a village's code
+    head: bool
+    active: bool
+
+
+class RosterErrors(Exception):
+    def __init__(self, problems):
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems  # [(line, message)]
+
+
+class Places(NamedTuple):
+    """The codes a roster may name, read once."""
+    town: Town
+    villages: dict            # code → id
+    grids: dict               # code → (id, village id)
+    committees: dict          # TOWN_COMMITTEE or village code → committee id
+
+    @classmethod
+    def of(cls, session):
+        town = session.scalar(select(Town))
+        villages = dict(session.execute(select(Village.code, Village.id)).all())
+        grids = {code: (grid_id, village_id) for code, grid_id, village_id in
+                 session.execute(select(Grid.code, Grid.id, Grid.village_id))}
+        code_of = {village_id: code for code, village_id in villages.items()}
+        committees = {TOWN_COMMITTEE if village_id is None else code_of[village_id]: committee_id
+                      for committee_id, village_id in
+                      session.execute(select(Committee.id, Committee.village_id))}
+        return cls(town, villages, grids, committees)
+
+
+def read_roster(text, places):
+    """The people of a roster's CSV text, checked; RosterErrors lists every problem."""
+    rows = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [column for column in COLUMNS if column not in (rows.fieldnames or ())]
+    if missing:
+        raise RosterErrors([(1, f"缺少列：{'、'.join(missing)}（表头应为 {','.join(COLUMNS)}）")])
+    people, problems, seen = [], [], {}
+    for line, row in enumerate(rows, start=2):
+        cells = {column: (row.get(column) or "").strip() for column in COLUMNS}
+        person, row_problems = _person(line, cells, places)
+        if person and person.username in seen:
+            row_problems.append(f"账号 {person.username} 与第 {seen[person.username]} 行重复")
+        problems += [(line, message) for message in row_problems]
+        if person and not row_problems:
+            seen[person.username] = line
+            people.append(person)
+    if problems:
+        raise RosterErrors(problems)
+    return people
+
+
+def _person(line, cells, places):
+    problems = []
+    username, name, phone = cells["账号"], cells["姓名"], cells["电话"] or None
+    if not USERNAME.fullmatch(username):
+        problems.append("账号须为 2–64 个字母、数字或 _ . @ -")
+    if not name or len(name) > 50:
+        problems.append("姓名不能为空，最多 50 字")
+    if phone and not PHONE.fullmatch(phone):
+        problems.append(f"电话“{phone}”不是电话号码")
+    names = [part for part in SEPARATORS.split(cells["角色"]) if part]
+    unknown = [part for part in names if part not in ROLES_BY_NAME and part not in ROLE_NAMES]
+    if unknown or not names:
+        problems.append(f"角色须为 {'、'.join(ROLES_BY_NAME)} 中的一个或几个"
+                        + (f"，没有“{'、'.join(unknown)}”" if unknown else ""))
+    roles = frozenset(ROLES_BY_NAME.get(part, part) for part in names)
+    level = _level(cells["网格员层级"], roles, problems)
+    areas = tuple(part for part in SEPARATORS.split(cells["负责区域"]) if part)
+    problems += _area_problems(level, areas, places)
+    committee, head = cells["调委会"] or None, cells["调委会主任"] == YES
+    problems += _committee_problems(committee, head, cells["调委会主任"], roles, places)
+    if cells["状态"] not in ("", IN_POST, LEFT):
+        problems.append(f"状态须为“{IN_POST}”或“{LEFT}”")
+    return Person(line, username, name, phone, roles, level, areas, committee, head,
+                  cells["状态"] != LEFT), problems
+
+
+def _level(text, roles, problems):
+    if not text:
+        if "worker" in roles:
+            problems.append("网格员须填网格员层级（1–4）")
+        return None
+    if text not in {str(level) for level in WORKER_LEVELS}:
+        problems.append("网格员层级须为 1、2、3 或 4")
+        return None
+    if "worker" not in roles:
+        problems.append("有网格员层级的须有“网格员”角色")
+    return int(text)
+
+
+def _area_problems(level, areas, places):
+    if level is None:
+        return ["没有网格员层级的不填负责区域"] if areas else []
+    if level == 1:
+        return [] if all(code == places.town.code for code in areas) else [
+            f"第一级网格长负责全镇：负责区域留空或填镇代码 {places.town.code}"]
+    known, kind = (places.grids, "网格") if level == 4 else (places.villages, "村（社区）")
+    problems = [f"没有代码为 {code} 的{kind}" for code in areas if code not in known]
+    if not areas:
+        problems.append(f"第{level}级网格员须填负责的{kind}代码")
+    if level == 3 and len(areas) > 1:
+        problems.append("第三级网格员（村支书）只负责一个村（社区）")
+    return problems
+
+
+def _committee_problems(committee, head, head_text, roles, places):
+    problems = []
+    if committee is not None and committee not in places.committees:
+        problems.append(f"调委会填“{TOWN_COMMITTEE}”或村（社区）代码，没有 {committee} 的调委会")
+    if ("mediator" in roles) != (committee is not None):
+        problems.append("调解员须填所在调委会，不是调解员的不填")
+    if head_text not in ("", YES, "否"):
+        problems.append(f"调委会主任填“{YES}”或留空")
+    elif head and committee is None:
+        problems.append("调委会主任须填所在调委会")
+    return problems
+
+
+def roster_row(user, places):
+    """The roster row of an account, as read back by ``read_roster``."""
+    committee_codes = {committee_id: code for code, committee_id in places.committees.items()}
+    village_codes = {village_id: code for code, village_id in places.villages.items()}
+    grid_codes = {grid_id: code for code, (grid_id, _) in places.grids.items()}
+    levels = sorted({a.level for a in user.assignments})
+    areas = [places.town.code if a.level == 1 else grid_codes[a.grid_id] if a.level == 4
+             else village_codes[a.village_id] for a in sorted(user.assignments, key=_area_order)]
+    membership = user.memberships[0] if user.memberships else None
+    return {"账号": user.username, "姓名": user.name, "电话": user.phone or "",
+            "角色": "、".join(ROLE_NAMES[role] for role in ROLE_NAMES if role in user.role_names),
+            "网格员层级": "、".join(str(level) for level in levels),
+            "负责区域": "、".join(areas),
+            "调委会": committee_codes[membership.committee_id] if membership else "",
+            "调委会主任": YES if membership and membership.is_head else "",
+            "状态": IN_POST if user.active else LEFT}
+
+
+def _area_order(assignment):
+    return (assignment.level, assignment.grid_id or 0, assignment.village_id or 0)
+
+
+def roster_csv(users, places):
+    """The roster as CSV text, with the byte-order mark a spreadsheet needs to read UTF-8."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(roster_row(user, places) for user in users)
+    return "\ufeff" + out.getvalue()
+
+
+def all_users(session):
+    return session.scalars(select(User).order_by(User.id)).all()

@@ -1,0 +1,192 @@
+"""``flask people``: the roster exported, edited and imported back (a worker moved, a new
+account, a mediator who left), every problem listed by line with nothing written, accounts
+deactivated and passwords reset with their tokens revoked — on both databases."""
+import csv
+import io
+import stat
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from service.extensions import db
+from service.models import CommitteeMember, User, UserRole, WorkerAssignment
+from service.people.roster import COLUMNS
+from tests.disputes.conftest import cli, cli_text
+from tests.incidents.conftest import point_in, reported
+from tests.town import API, GRID_A1, GRID_B1, VILLAGE_A, VILLAGE_B, grid
+
+L4_A1 = f"l4-{GRID_A1}"
+
+
+@pytest.fixture(autouse=True)
+def one_request_one_context(fresh_request_context):
+    """Every test request here runs in a context of its own (tests/conftest.py)."""
+
+
+def exported(app):
+    result = cli(app, "people", "export")
+    assert result.exit_code == 0, cli_text(result)
+    return list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff"))))
+
+
+def roster_file(tmp_path, rows, encoding="utf-8-sig"):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    path = tmp_path / f"roster-{uuid.uuid4().hex[:6]}.csv"
+    path.write_bytes(out.getvalue().encode(encoding))
+    return path
+
+
+def row_of(rows, username):
+    return next(row for row in rows if row["账号"] == username)
+
+
+def people_counts():
+    db.session.remove()
+    counts = tuple(db.session.scalar(select(func.count()).select_from(model))
+                   for model in (User, UserRole, WorkerAssignment, CommitteeMember))
+    db.session.remove()
+    return counts
+
+
+def new_worker_row(username="l4-new", grid_code=GRID_B1):
+    return {"账号": username, "姓名": "新来的网格员", "电话": "13800000000", "角色": "网格员",
+            "网格员层级": "4", "负责区域": grid_code, "调委会": "", "调委会主任": "", "状态": "在岗"}
+
+
+def test_the_roster_read_back_changes_nothing(app, tmp_path):
+    rows = exported(app)
+    assert len(rows) == 204 and set(rows[0]) == set(COLUMNS)
+    assert row_of(rows, "l3-" + VILLAGE_A)["负责区域"] == VILLAGE_A
+    assert row_of(rows, f"med-{VILLAGE_A}-1")["调委会主任"] == "是"
+    before = people_counts()
+    result = cli(app, "people", "import", str(roster_file(tmp_path, rows)))
+    assert result.exit_code == 0, cli_text(result)
+    assert "新建 0 个、变更 0 个、未变 204 个账号" in result.output
+    assert people_counts() == before and exported(app) == rows
+
+
+def test_a_worker_moved_to_another_grid_sees_that_grid_from_the_next_request(app, client, auth,
+                                                                             tmp_path):
+    incident = reported(client, auth, "center01", location={
+        "type": "Point", "coordinates": list(point_in(GRID_A1))})
+    headers = auth.headers(L4_A1)
+    assert client.get(f"{API}/incidents/{incident['id']}", headers=headers).status_code == 200
+    tag = client.get(f"{API}/incidents", headers=headers,
+                     query_string={"updated_after": "2020-01-01T00:00:00+08:00"}
+                     ).get_json()["scope_tag"]
+
+    rows = exported(app)
+    row_of(rows, L4_A1)["负责区域"] = GRID_B1
+    result = cli(app, "people", "import", str(roster_file(tmp_path, rows)))
+    assert result.exit_code == 0, cli_text(result)
+    assert f"变更：{L4_A1}" in result.output and "变更 1 个" in result.output
+
+    me = client.get(f"{API}/me", headers=headers).get_json()  # the same token
+    assert me["scope"]["grid_ids"] == [grid(GRID_B1).id]
+    assert client.get(f"{API}/incidents/{incident['id']}", headers=headers).status_code == 404
+    moved = client.get(f"{API}/incidents", headers=headers,
+                       query_string={"updated_after": "2020-01-01T00:00:00+08:00"}).get_json()
+    assert moved["scope_tag"] != tag
+    assert incident["id"] not in [item["id"] for item in moved["items"]]
+
+
+def test_a_new_account_gets_an_initial_password_only_its_holder_file_can_read(app, client, auth,
+                                                                            tmp_path):
+    path = roster_file(tmp_path, [new_worker_row()])
+    before = people_counts()
+    refused = cli(app, "people", "import", str(path))
+    assert refused.exit_code != 0 and "--passwords" in cli_text(refused)
+    assert people_counts() == before
+
+    passwords = tmp_path / "initial.csv"
+    result = cli(app, "people", "import", str(path), "--passwords", str(passwords))
+    assert result.exit_code == 0, cli_text(result)
+    assert "新建：l4-new" in result.output
+    assert stat.S_IMODE(passwords.stat().st_mode) == 0o600
+    (username, password), = list(csv.reader(io.StringIO(passwords.read_text())))[1:]
+    signed_in = auth.login(username, password)
+    assert signed_in.status_code == 200, signed_in.get_json()
+    me = client.get(f"{API}/me", headers={
+        "Authorization": f"Bearer {signed_in.get_json()['access_token']}"}).get_json()
+    assert me["levels"] == [4] and len(me["scope"]["grid_ids"]) == 1
+
+
+def test_every_problem_is_listed_by_line_and_nothing_is_written(app, tmp_path):
+    rows = [
+        new_worker_row("ok-row"),
+        {**new_worker_row("bad grid"), "负责区域": "441403116999001"},          # line 3
+        {**new_worker_row("l4-x"), "网格员层级": "4", "负责区域": VILLAGE_A},   # line 4
+        {**new_worker_row("l4-y"), "角色": "厨师"},                              # line 5
+        {**new_worker_row("l3-x"), "网格员层级": "3",
+         "负责区域": f"{VILLAGE_A}、{VILLAGE_B}"},                               # line 6
+        {**new_worker_row("med-x"), "角色": "调解员", "网格员层级": "", "负责区域": ""},  # line 7
+        {**new_worker_row("ok-row"), "姓名": ""},                                # line 8
+    ]
+    before = people_counts()
+    result = cli(app, "people", "import", str(roster_file(tmp_path, rows)), "--passwords",
+                 str(tmp_path / "p.csv"))
+    text = cli_text(result)
+    assert result.exit_code != 0 and "未写入任何数据" in text
+    for line, fragment in ((3, "账号须为"), (3, "没有代码为 441403116999001 的网格"),
+                           (4, f"没有代码为 {VILLAGE_A} 的网格"), (5, "没有“厨师”"),
+                           (6, "只负责一个村"), (7, "调解员须填所在调委会"),
+                           (8, "姓名不能为空"), (8, "与第 2 行重复")):
+        assert any(said.startswith(f"第 {line} 行：") and fragment in said
+                   for said in text.splitlines()), (line, fragment, text)
+    assert "第 2 行" not in text.replace("与第 2 行重复", "")
+    assert people_counts() == before and not (tmp_path / "p.csv").exists()
+
+
+def test_a_roster_saved_by_a_chinese_spreadsheet_is_read(app, tmp_path):
+    rows = exported(app)
+    row_of(rows, L4_A1)["姓名"] = "改了名字"
+    result = cli(app, "people", "import", str(roster_file(tmp_path, rows, "gb18030")))
+    assert result.exit_code == 0, cli_text(result)
+    assert row_of(exported(app), L4_A1)["姓名"] == "改了名字"
+
+
+def test_a_mediator_who_left_is_deactivated_by_the_roster_and_signed_out(app, client, auth,
+                                                                        tmp_path):
+    mediator = f"med-{VILLAGE_A}-2"
+    headers = auth.headers(mediator)
+    rows = exported(app)
+    row_of(rows, mediator)["状态"] = "停用"
+    result = cli(app, "people", "import", str(roster_file(tmp_path, rows)))
+    assert result.exit_code == 0, cli_text(result)
+    assert client.get(f"{API}/me", headers=headers).status_code == 401
+    assert auth.login(mediator).status_code == 403
+
+
+def test_deactivate_and_reset_password(app, client, auth):
+    headers = auth.headers("center02")
+    result = cli(app, "people", "deactivate", "center02")
+    assert result.exit_code == 0, cli_text(result)
+    assert client.get(f"{API}/me", headers=headers).status_code == 401
+    assert auth.login("center02").status_code == 403
+
+    old = auth.headers("center01")
+    result = cli(app, "people", "reset-password", "center01")
+    assert result.exit_code == 0, cli_text(result)
+    password = result.output.strip().rsplit("：", 1)[1]
+    assert client.get(f"{API}/me", headers=old).status_code == 401
+    assert auth.login("center01").status_code == 401
+    assert auth.login("center01", password).status_code == 200
+
+    missing = cli(app, "people", "deactivate", "nobody")
+    assert missing.exit_code != 0 and "没有账号 nobody" in cli_text(missing)
+
+
+def test_the_last_administrator_stays(app, tmp_path):
+    refused = cli(app, "people", "deactivate", "admin")
+    assert refused.exit_code != 0 and "管理员" in cli_text(refused)
+    rows = exported(app)
+    row_of(rows, "admin")["状态"] = "停用"
+    before = people_counts()
+    result = cli(app, "people", "import", str(roster_file(tmp_path, rows)))
+    assert result.exit_code != 0 and "没有在岗的管理员" in cli_text(result)
+    assert people_counts() == before
+    assert row_of(exported(app), "admin")["状态"] == "在岗"
