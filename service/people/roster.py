@@ -48,11 +48,12 @@ class RosterErrors(Exception):
 
 
 class Places(NamedTuple):
-    """The codes a roster may name, read once."""
+    """The codes a roster may name and the ids they stand for, read once."""
     town: Town
     villages: dict            # code → id
     grids: dict               # code → (id, village id)
     committees: dict          # TOWN_COMMITTEE or village code → committee id
+    codes: dict               # ("village" | "grid" | "committee", id) → code
 
     @classmethod
     def of(cls, session):
@@ -60,11 +61,14 @@ class Places(NamedTuple):
         villages = dict(session.execute(select(Village.code, Village.id)).all())
         grids = {code: (grid_id, village_id) for code, grid_id, village_id in
                  session.execute(select(Grid.code, Grid.id, Grid.village_id))}
-        code_of = {village_id: code for code, village_id in villages.items()}
-        committees = {TOWN_COMMITTEE if village_id is None else code_of[village_id]: committee_id
-                      for committee_id, village_id in
+        village_codes = {village_id: code for code, village_id in villages.items()}
+        committees = {TOWN_COMMITTEE if village_id is None else village_codes[village_id]:
+                      committee_id for committee_id, village_id in
                       session.execute(select(Committee.id, Committee.village_id))}
-        return cls(town, villages, grids, committees)
+        codes = {**{("village", id_): code for code, id_ in villages.items()},
+                 **{("grid", id_): code for code, (id_, _) in grids.items()},
+                 **{("committee", id_): code for code, id_ in committees.items()}}
+        return cls(town, villages, grids, committees, codes)
 
 
 def read_roster(text, places):
@@ -157,18 +161,16 @@ def _committee_problems(committee, head, head_text, roles, places):
 
 def roster_row(user, places):
     """The roster row of an account, as read back by ``read_roster``."""
-    committee_codes = {committee_id: code for code, committee_id in places.committees.items()}
-    village_codes = {village_id: code for code, village_id in places.villages.items()}
-    grid_codes = {grid_id: code for code, (grid_id, _) in places.grids.items()}
     levels = sorted({a.level for a in user.assignments})
-    areas = [places.town.code if a.level == 1 else grid_codes[a.grid_id] if a.level == 4
-             else village_codes[a.village_id] for a in sorted(user.assignments, key=_area_order)]
+    areas = [places.town.code if a.level == 1 else places.codes["grid", a.grid_id]
+             if a.level == 4 else places.codes["village", a.village_id]
+             for a in sorted(user.assignments, key=_area_order)]
     membership = user.memberships[0] if user.memberships else None
     return {"账号": user.username, "姓名": user.name, "电话": user.phone or "",
             "角色": "、".join(ROLE_NAMES[role] for role in ROLE_NAMES if role in user.role_names),
             "网格员层级": "、".join(str(level) for level in levels),
             "负责区域": "、".join(areas),
-            "调委会": committee_codes[membership.committee_id] if membership else "",
+            "调委会": places.codes["committee", membership.committee_id] if membership else "",
             "调委会主任": YES if membership and membership.is_head else "",
             "状态": IN_POST if user.active else LEFT}
 
