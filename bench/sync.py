@@ -22,7 +22,9 @@ busiest grid and the level-3 worker of the busiest village:
   * GET /incidents?awaiting=answer|visit|review&limit=50 — the centre's to-do lists: handled
     petitions and 12345 work orders not yet answered (40 % of the handled ones), closed ones
     not yet visited (those closed in the last 10 days), petitions whose review awaits an
-    opinion (a tenth of those closed in the last 30 days).
+    opinion (a tenth of those closed in the last 30 days);
+  * GET /incidents?assigned_to=me&limit=50, and with status=dispatched — the caller's own cases,
+    and those still to handle (待我处置).
 Target: p99 ≤ 30 ms, flat from 10k to 1M. For every query it also records the SQL the service
 runs and its EXPLAIN (ANALYZE, BUFFERS) at that size, and the rows the plan touched; with
 --check-flat it exits 1 when a page's plan touches more than twice as many rows (plus 200) at
@@ -428,8 +430,11 @@ def file_one_report(base, token, conn):
 
 # --- main --------------------------------------------------------------------------------------
 
+MINE = {"mine (assigned_to=me)": {"assigned_to": "me"},
+        "mine to handle (assigned_to=me, status=dispatched)": {"assigned_to": "me",
+                                                               "status": "dispatched"}}
 QUERIES = ("first page", "deep page (cursor)", "open reports (status=reported)",
-           "sync (updated_after)", "overdue (overdue=true)", *AWAITING_QUERIES.values())
+           "sync (updated_after)", "overdue (overdue=true)", *AWAITING_QUERIES.values(), *MINE)
 
 
 def parse_args(argv=None):
@@ -500,7 +505,8 @@ def main(argv=None):
                             "sync (updated_after)": {"limit": 50, "updated_after": since.isoformat()},
                             "overdue (overdue=true)": {"limit": 50, "overdue": "true"},
                             **{query: {"limit": 50, "awaiting": name}
-                               for name, query in AWAITING_QUERIES.items()}}
+                               for name, query in AWAITING_QUERIES.items()},
+                            **{query: {"limit": 50, **params} for query, params in MINE.items()}}
                     for query, params in asks.items():
                         timing = time_requests(session, f"{server.base}/incidents", params,
                                                args.requests, args.warmup)

@@ -119,9 +119,12 @@ def list_page(user, scope, filters, limit, cursor):
     """Newest first: (IncidentView rows, next_cursor)."""
     given = _given(filters, FILTERS)
     overdue, awaiting = filters.get("overdue"), filters.get("awaiting")
+    mine = filters.get("assigned_to") == "me"
 
     def build():
         stmt = _filtered(_visible_rows(user, scope), given)
+        if mine:
+            stmt = stmt.where(_incidents.c.assignee_id == user.id)
         if awaiting is not None:
             stmt = stmt.where(awaiting_condition(awaiting, _incidents.c))
         if overdue is not None:
@@ -130,8 +133,8 @@ def list_page(user, scope, filters, limit, cursor):
         return keyset_statement(stmt, LIST_KEY, descending=True, with_cursor=bool(cursor),
                                 view=named_incidents)
 
-    stmt = _statements.get(("list", user.id, scope, given, overdue, awaiting, bool(cursor)),
-                           build)
+    stmt = _statements.get(("list", user.id, scope, given, overdue, awaiting, mine,
+                            bool(cursor)), build)
     params = {**page_params(cursor, LIST_KINDS, limit), **_filter_values(filters, given)}
     if overdue is not None:
         params["now"] = utcnow()
@@ -145,10 +148,10 @@ def sync_page(user, scope, filters, limit, cursor):
     change seen, for the next sync; a cursor continues by change number alone, so a clock
     never decides what is sent.
 
-    The status and to-do (``awaiting``) filters are applied to the changes walked, not in the
-    walk: a change that left them (a 待受理 report accepted, a 待回访 case visited since the
-    phone's copy) is named in ``removed_ids`` instead of being skipped, so the phone drops its
-    copy. The other filters — category, channel, village, grid — never change over an
+    The status, to-do (``awaiting``) and ``assigned_to`` filters are applied to the changes
+    walked, not in the walk: a change that left them (a 待受理 report accepted, a 待回访 case
+    visited, a case dispatched to someone else since the phone's copy) is named in
+    ``removed_ids`` instead of being skipped, so the phone drops its copy. The other filters — category, channel, village, grid — never change over an
     incident's life and stay in the query."""
     since = filters["updated_after"]
     given = _given(filters, FILTERS[1:])  # all but the status, which is applied to the walk
@@ -166,15 +169,18 @@ def sync_page(user, scope, filters, limit, cursor):
         params["change_seq_floor"] = _change_seq_before(since - CLOCK_SLACK)
     rows, next_cursor = page_of(_views(db.session.execute(stmt, params)), SYNC_KEY, limit)
     sync_cursor = encode_cursor([rows[-1].change_seq]) if rows else cursor
-    wanted = _walk_filter(filters.get("status"), filters.get("awaiting"))
+    wanted = _walk_filter(filters.get("status"), filters.get("awaiting"),
+                          user.id if filters.get("assigned_to") == "me" else None)
     return ([row for row in rows if wanted(row)], [row.id for row in rows if not wanted(row)],
             next_cursor, sync_cursor)
 
 
-def _walk_filter(status, awaiting):
-    """Whether a changed row is still what the phone syncs (its status, its to-do list)."""
+def _walk_filter(status, awaiting, assignee_id):
+    """Whether a changed row is still what the phone syncs: its status, its to-do list, its
+    assignee."""
     return lambda row: ((status is None or row.status == status)
-                        and (awaiting is None or awaits(awaiting, row)))
+                        and (awaiting is None or awaits(awaiting, row))
+                        and (assignee_id is None or row.assignee_id == assignee_id))
 
 
 def _changed_after():

@@ -139,6 +139,9 @@ class IncidentQuerySchema(PageQuerySchema):
                        "下次同步用 sync_cursor"})
     awaiting = fields.String(load_default=None, validate=validate.OneOf(sorted(AWAITING)),
                              metadata={"description": AWAITING_DOC})
+    assigned_to = fields.String(load_default=None, validate=validate.OneOf(("me",)), metadata={
+        "description": "me：只列派遣给本人处置的（与 status=dispatched 同用即“待我处置”）；"
+                       "与 updated_after 同用时，已改派他人的列在 removed 中"})
     overdue = fields.Boolean(load_default=None, metadata={
         "description": "true：只列当前环节已超时限的；false：只列未超时的（不能与 updated_after 同用："
                        "超时不是一次变更，同步时请按 due_at 在本地判断）"})
@@ -205,8 +208,8 @@ SYNC_CURSOR = fields.String(allow_none=True, metadata={"description": (
     "没有新变更时原样返回请求中的位置")})
 REMOVED = fields.List(fields.Integer(), metadata={"description": (
     "仅在带 updated_after 时返回：这一段变更中已不在所筛选状态（status）的事件 id，"
-    "或已不在所筛选待办（awaiting）中的，例如同步“待受理”时已被受理或不予受理的、同步“待回访”时已回访的；"
-    "手机上有其副本的应删去。不带 status 和 awaiting 时为空")})
+    "或已不在所筛选待办（awaiting）中、已不再派给本人（assigned_to=me）的，例如同步“待受理”时已被受理或"
+    "不予受理的、同步“待回访”时已回访的；手机上有其副本的应删去。不带这三种筛选时为空")})
 SCOPE_TAG = fields.String(metadata={"description": (
     "仅在带 updated_after 时返回：本人可见范围的标识。与上次同步时不同（调入调出网格、职务或调委会变化），"
     "说明本地副本是按原来的范围同步的：应清空后不带 cursor 重新全量同步")})

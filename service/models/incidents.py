@@ -38,6 +38,12 @@ class Incident(db.Model):
         Index("ix_incidents_village_id_created_at_id", "village_id", "created_at", "id"),
         Index("ix_incidents_reporter_id_created_at_id", "reporter_id", "created_at", "id"),
         Index("ix_incidents_status_created_at_id", "status", "created_at", "id"),
+        # assigned_to=me, and with a status (待我处置); a new report has no assignee yet
+        *(Index(name, *columns, postgresql_where=text("assignee_id IS NOT NULL"),
+                sqlite_where=text("assignee_id IS NOT NULL")) for name, columns in (
+            ("ix_incidents_assignee_id_created_at_id", ("assignee_id", "created_at", "id")),
+            ("ix_incidents_assignee_id_status_created_at_id",
+             ("assignee_id", "status", "created_at", "id")))),
         # Only the cases whose deadline runs (few: open petitions and 12345 work orders); the
         # overdue list and 督办 read exactly the overdue ones from it.
         Index("ix_incidents_due_at", "due_at", postgresql_where=text("due_at IS NOT NULL"),

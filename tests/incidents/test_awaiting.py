@@ -1,7 +1,8 @@
-"""The to-do lists (``awaiting``): handled petitions and 12345 work orders not yet answered
-(待答复), closed ones not yet visited (待回访), petitions whose review awaits an opinion
-(待出具复查复核意见) — each in the caller's scope, emptied by the step that does the work, synced
-with ``removed``, and read from its own partial index."""
+"""The work lists: the to-do lists (``awaiting``) — handled petitions and 12345 work orders not
+yet answered (待答复), closed ones not yet visited (待回访), petitions whose review awaits an
+opinion (待出具复查复核意见) — and the caller's own cases (``assigned_to=me``); each in the
+caller's scope, left by the step that does the work, synced with ``removed``, and the to-do
+lists read from their own partial indexes."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,16 +11,16 @@ from sqlalchemy import event
 from service.extensions import db
 from service.incidents.awaiting import AWAITING, holds
 from service.incidents.presenters import view_of
-from tests.incidents.conftest import (API, GRID_A1, VILLAGE_A, VILLAGE_B, acted, assert_problem,
-                                      drive, incident_row, reported)
+from tests.incidents.conftest import (API, GRID_A1, GRID_A2, VILLAGE_A, VILLAGE_B, acted,
+                                      assert_problem, drive, incident_row, reported, user_id)
 
 L3_A, L3_B = f"l3-{VILLAGE_A}", f"l3-{VILLAGE_B}"
 L4_A1 = f"l4-{GRID_A1}"
 
 
 def listed(client, auth, username, awaiting, **params):
-    answer = client.get(f"{API}/incidents", headers=auth.headers(username),
-                        query_string={"awaiting": awaiting, **params})
+    query = {"awaiting": awaiting, **params} if awaiting else params
+    answer = client.get(f"{API}/incidents", headers=auth.headers(username), query_string=query)
     assert answer.status_code == 200, answer.get_json()
     return [item["id"] for item in answer.get_json()["items"]]
 
@@ -136,3 +137,30 @@ def test_each_list_is_read_from_its_partial_index(client, auth, name):
             forced = statement.replace("FROM incidents", f"FROM incidents INDEXED BY {index}")
             plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + forced, parameters).all()
     assert index in " ".join(str(row) for row in plan)
+
+
+def test_assigned_to_me_lists_what_the_caller_was_dispatched(client, auth):
+    """A level-4 worker's "待我处置": dispatched to them, not to a neighbour; a case dispatched
+    on to someone else leaves the list and the phone's synced copy of it."""
+    l4_a2 = f"l4-{GRID_A2}"
+    mine = reported(client, auth, L4_A1)["id"]
+    drive(client, auth, mine, "dispatched", assignee=L4_A1)
+    neighbours = reported(client, auth, l4_a2)["id"]
+    drive(client, auth, neighbours, "dispatched", assignee=l4_a2)
+    handled = reported(client, auth, L4_A1)["id"]
+    drive(client, auth, handled, "handled", assignee=L4_A1)
+
+    assert listed(client, auth, L4_A1, None, assigned_to="me") == [handled, mine]
+    assert listed(client, auth, L4_A1, None, assigned_to="me", status="dispatched") == [mine]
+    assert listed(client, auth, L3_A, None, assigned_to="me") == []
+    assert set(listed(client, auth, L3_A, None)) >= {mine, neighbours, handled}
+
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    first = client.get(f"{API}/incidents", headers=auth.headers(L4_A1), query_string={
+        "assigned_to": "me", "updated_after": since}).get_json()
+    assert {item["id"] for item in first["items"]} == {mine, handled}
+    acted(client, auth, "center01", mine, "dispatch", assignee_id=user_id(auth, L3_A))
+    later = client.get(f"{API}/incidents", headers=auth.headers(L4_A1), query_string={
+        "assigned_to": "me", "updated_after": since, "cursor": first["sync_cursor"]}).get_json()
+    assert later["items"] == [] and later["removed"] == [mine]
+    assert listed(client, auth, L3_A, None, assigned_to="me") == [mine]
