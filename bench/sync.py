@@ -66,12 +66,19 @@ FLAT_GROWTH, FLAT_SLACK = 2, 200
 # overdue list reads every overdue case (its index holds running deadlines only) and sorts them.
 # The bench's backlog grows with its size (the same three years, ever busier) and may be empty
 # at the smallest, so such a page is held to what it must read at the largest (unflat_pages).
-# So does each to-do list (awaiting=…): its partial index holds just its cases.
+# So does each to-do list (awaiting=…): its partial index holds just its cases; and the caller's
+# cases still to handle, read from the index of their dispatched ones (the town's dispatched
+# cases bound them).
 AWAITING_QUERIES = {name: f"to-do (awaiting={name})" for name in AWAITING}
+MINE = {"mine (assigned_to=me)": {"assigned_to": "me"},
+        "mine to handle (assigned_to=me, status=dispatched)": {"assigned_to": "me",
+                                                               "status": "dispatched"}}
 BACKLOG_SQL = {"overdue (overdue=true)": "SELECT count(*) FROM incidents WHERE due_at < now()",
                **{query: "SELECT count(*) FROM incidents WHERE " + str(
                    awaiting_condition(name).compile(compile_kwargs={"literal_binds": True}))
-                  for name, query in AWAITING_QUERIES.items()}}
+                  for name, query in AWAITING_QUERIES.items()},
+               "mine to handle (assigned_to=me, status=dispatched)":
+                   "SELECT count(*) FROM incidents WHERE status = 'dispatched'"}
 POINTS_PER_GRID = 256
 YEARS = 3
 
@@ -430,9 +437,6 @@ def file_one_report(base, token, conn):
 
 # --- main --------------------------------------------------------------------------------------
 
-MINE = {"mine (assigned_to=me)": {"assigned_to": "me"},
-        "mine to handle (assigned_to=me, status=dispatched)": {"assigned_to": "me",
-                                                               "status": "dispatched"}}
 QUERIES = ("first page", "deep page (cursor)", "open reports (status=reported)",
            "sync (updated_after)", "overdue (overdue=true)", *AWAITING_QUERIES.values(), *MINE)
 

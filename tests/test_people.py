@@ -2,15 +2,18 @@
 account, a mediator who left), every problem listed by line with nothing written, accounts
 deactivated and passwords reset with their tokens revoked — on both databases."""
 import csv
+import getpass
 import io
 import stat
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
+from service.case_record import CaseRecordIsAppendOnly
 from service.extensions import db
-from service.models import CommitteeMember, User, UserRole, WorkerAssignment
+from service.models import AccountEvent, CommitteeMember, User, UserRole, WorkerAssignment
 from service.people.roster import COLUMNS
 from tests.disputes.conftest import cli, cli_text
 from tests.incidents.conftest import point_in, reported
@@ -190,3 +193,45 @@ def test_the_last_administrator_stays(app, tmp_path):
     assert result.exit_code != 0 and "没有在岗的管理员" in cli_text(result)
     assert people_counts() == before
     assert row_of(exported(app), "admin")["状态"] == "在岗"
+
+
+def history_lines(app, username):
+    result = cli(app, "people", "history", username)
+    assert result.exit_code == 0, cli_text(result)
+    return result.output.splitlines()
+
+
+def test_every_change_is_on_the_accounts_record_with_who_made_it(app, tmp_path):
+    rows = exported(app)
+    row_of(rows, L4_A1)["负责区域"] = GRID_B1
+    assert cli(app, "people", "import", str(roster_file(tmp_path, rows + [new_worker_row()])),
+               "--passwords", str(tmp_path / "p.csv")).exit_code == 0
+    assert cli(app, "people", "reset-password", L4_A1).exit_code == 0
+    assert cli(app, "people", "deactivate", L4_A1).exit_code == 0
+
+    operator = getpass.getuser()
+    moved = history_lines(app, L4_A1)
+    assert [line.split()[2:4] for line in moved] == [
+        [operator, "变更"], [operator, "重设密码"], [operator, "停用"]]
+    assert f"负责区域：{GRID_A1} → {GRID_B1}" in moved[0]
+    created, = history_lines(app, "l4-new")
+    assert "新建" in created and f"负责区域：{GRID_B1}" in created
+    assert history_lines(app, "center01") == []  # read back unchanged: nothing to record
+
+
+def test_the_accounts_record_is_append_only(app, tmp_path):
+    assert cli(app, "people", "reset-password", "center01").exit_code == 0
+    db.session.remove()
+    entry = db.session.scalar(select(AccountEvent))
+    entry.detail = "改写"
+    with pytest.raises(CaseRecordIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    for statement in ("UPDATE account_events SET operator = 'someone'",
+                      "DELETE FROM account_events"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text(statement))
+            db.session.commit()
+        db.session.rollback()
+    db.session.remove()
+    assert db.session.scalar(select(func.count()).select_from(AccountEvent)) == 1

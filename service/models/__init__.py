@@ -5,10 +5,10 @@ from service.models.disputes import (Dispute, DisputeEvent, DisputeMediator, Dis
                                      DisputeVillage, FollowUp, MediationSession, Notification,
                                      RoutingDecision, RoutingRule)
 from service.models.committees import Committee, CommitteeMember, LegalAdvisor
-from service.models.people import User, UserRole, WorkerAssignment
+from service.models.people import AccountEvent, User, UserRole, WorkerAssignment
 from service.models.town import Grid, Town, Village
 
-__all__ = ["Dispute", "DisputeEvent", "DisputeMediator", "DisputeParty", "DisputeVillage",
+__all__ = ["AccountEvent", "Dispute", "DisputeEvent", "DisputeMediator", "DisputeParty", "DisputeVillage",
            "FollowUp", "MediationSession", "Notification", "RoutingDecision", "RoutingRule",
            "Committee", "CommitteeMember", "Counter", "Incident", "IncidentEvent", "IncidentPhoto", "Grid", "IssuedToken", "LegalAdvisor", "LoginFailure",
            "Town", "User", "UserRole", "Village", "WorkerAssignment"]

@@ -1,9 +1,10 @@
 """People, their roles and their grid-worker assignments."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, SmallInteger, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from service.case_record import append_only
 from service.extensions import db
 from service.models.types import UtcDateTime, utcnow
 
@@ -63,3 +64,17 @@ class WorkerAssignment(db.Model):
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
 
     user: Mapped[User] = relationship(back_populates="assignments")
+
+
+@append_only
+class AccountEvent(db.Model):
+    """The record of what was done to an account, by whom and when (created, changed,
+    deactivated, password reset): administration is audited like the cases are."""
+
+    __tablename__ = "account_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+    operator: Mapped[str] = mapped_column(String(64))  # who ran the command
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

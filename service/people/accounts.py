@@ -1,4 +1,5 @@
-"""Changing accounts: bringing them to a checked roster, deactivating, resetting a password.
+"""Changing accounts: bringing them to a checked roster, deactivating, resetting a password —
+each change entered in the account's record (AccountEvent) with who made it.
 
 What an account may see is read from its roles, levels and committees on every request
 (service/auth/caller.py), so a change here holds from the next request on; a phone that
@@ -11,9 +12,13 @@ from typing import NamedTuple
 from sqlalchemy import delete, select, update
 
 from service.auth.passwords import hash_password
-from service.models import CommitteeMember, IssuedToken, User, UserRole, WorkerAssignment
+from service.models import (AccountEvent, CommitteeMember, IssuedToken, User, UserRole,
+                            WorkerAssignment)
 from service.models.types import utcnow
-from service.people.roster import IN_POST, RosterErrors, roster_row
+from service.people.roster import COLUMNS, IN_POST, RosterErrors, roster_row
+
+ACCOUNT_ACTION_NAMES = {"created": "新建", "changed": "变更", "deactivated": "停用",
+                        "password_reset": "重设密码"}
 
 
 class Changes(NamedTuple):
@@ -27,7 +32,7 @@ def new_password():
     return secrets.token_urlsafe(12)
 
 
-def apply_roster(session, people, places):
+def apply_roster(session, people, places, operator):
     """Bring every account of ``people`` (read_roster) to its row; accounts not named stay as
     they are. Refused (RosterErrors) if no active administrator would be left."""
     users = {user.username: user for user in session.scalars(
@@ -44,17 +49,40 @@ def apply_roster(session, people, places):
         _bring_to(session, user, person, places)
         session.flush()
         session.refresh(user)
+        after = roster_row(user, places)
         if before is None:
+            record(session, user, "created", _fields(after), operator)
             continue
-        if roster_row(user, places) == before:
+        if after == before:
             unchanged += 1
             continue
         changed.append(person.username)
+        record(session, user, "changed", _differences(before, after), operator)
         if not user.active and before["状态"] == IN_POST:
             revoke_tokens(session, user.id)
     if not _has_active_admin(session):
-        raise RosterErrors([(0, "导入后将没有在岗的管理员账号，未写入任何数据")])
+        raise RosterErrors([(0, "导入后将没有在岗的管理员账号")])
     return Changes(created, changed, unchanged)
+
+
+def _fields(row):
+    return "；".join(f"{column}：{row[column]}" for column in COLUMNS[1:] if row[column])
+
+
+def _differences(before, after):
+    return "；".join(f"{column}：{before[column] or '（空）'} → {after[column] or '（空）'}"
+                    for column in COLUMNS if before[column] != after[column])
+
+
+def record(session, user, action, detail, operator):
+    """An entry in the account's record."""
+    session.add(AccountEvent(user_id=user.id, action=action, detail=detail, operator=operator))
+
+
+def history(session, username):
+    """The account's record, oldest first."""
+    return session.scalars(select(AccountEvent).where(
+        AccountEvent.user_id == account(session, username).id).order_by(AccountEvent.id)).all()
 
 
 def _bring_to(session, user, person, places):
@@ -104,21 +132,23 @@ def account(session, username):
     return user
 
 
-def deactivate(session, username):
+def deactivate(session, username, operator):
     """停用: the account can no longer sign in, and its tokens stop working."""
     user = account(session, username)
     user.active = False
     revoke_tokens(session, user.id)
+    record(session, user, "deactivated", None, operator)
     session.flush()
     if not _has_active_admin(session):
         raise RosterErrors([(0, "停用后将没有在岗的管理员账号")])
     return user
 
 
-def reset_password(session, username):
+def reset_password(session, username, operator):
     """A new password for the account, returned once; its tokens stop working."""
     user = account(session, username)
     password = new_password()
     user.password_hash = hash_password(password)
     revoke_tokens(session, user.id)
+    record(session, user, "password_reset", None, operator)
     return password

@@ -1,18 +1,26 @@
 """``flask people export|import|deactivate|reset-password``: the town's accounts from the
 command line (the roster format is in service/people/roster.py)."""
+import getpass
 import os
 from pathlib import Path
 
 import click
 
 from service.extensions import db
-from service.people.accounts import apply_roster, deactivate, reset_password
+from service.schema_base import town_time
+from service.people.accounts import (ACCOUNT_ACTION_NAMES, apply_roster, deactivate, history,
+                                     reset_password)
 from service.people.roster import COLUMNS, Places, RosterErrors, all_users, read_roster, roster_csv
 
 
-@click.group("people", help="人员账号：花名册导出与导入、停用、重设密码")
+@click.group("people", help="人员账号：花名册导出与导入、停用、重设密码、变更记录")
 def people_group():
     pass
+
+
+def operator():
+    """Who is running the command, for the account's record."""
+    return getpass.getuser()
 
 
 @people_group.command("export")
@@ -38,7 +46,7 @@ def import_command(roster_file, passwords_file, dry_run):
     places = Places.of(db.session)
     try:
         people = read_roster(_read_text(roster_file), places)
-        changes = apply_roster(db.session, people, places)
+        changes = apply_roster(db.session, people, places, operator())
     except RosterErrors as errors:
         db.session.rollback()
         for line, message in errors.problems:
@@ -69,7 +77,7 @@ def import_command(roster_file, passwords_file, dry_run):
 @click.argument("username")
 def deactivate_command(username):
     """停用账号：不能再登录，已发的令牌随即失效；案卷中的记录不变。"""
-    _act(lambda: deactivate(db.session, username))
+    _act(lambda: deactivate(db.session, username, operator()))
     click.echo(f"已停用 {username}")
 
 
@@ -77,8 +85,18 @@ def deactivate_command(username):
 @click.argument("username")
 def reset_password_command(username):
     """重设密码：生成新密码并只显示这一次，已发的令牌随即失效。"""
-    password = _act(lambda: reset_password(db.session, username))
+    password = _act(lambda: reset_password(db.session, username, operator()))
     click.echo(f"{username} 的新密码：{password}")
+
+
+@people_group.command("history")
+@click.argument("username")
+def history_command(username):
+    """账号的变更记录：何时、由谁（运行命令的系统账号）做了什么。"""
+    for entry in _act(lambda: history(db.session, username)):
+        line = (f"{town_time(entry.created_at):%Y-%m-%d %H:%M:%S}  {entry.operator}  "
+                f"{ACCOUNT_ACTION_NAMES[entry.action]}")
+        click.echo(line + (f"  {entry.detail}" if entry.detail else ""))
 
 
 def _act(action):

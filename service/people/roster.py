@@ -81,10 +81,10 @@ def read_roster(text, places):
     for line, row in enumerate(rows, start=2):
         cells = {column: (row.get(column) or "").strip() for column in COLUMNS}
         person, row_problems = _person(line, cells, places)
-        if person and person.username in seen:
+        if person.username in seen:
             row_problems.append(f"账号 {person.username} 与第 {seen[person.username]} 行重复")
         problems += [(line, message) for message in row_problems]
-        if person and not row_problems:
+        if not row_problems:
             seen[person.username] = line
             people.append(person)
     if problems:
@@ -107,9 +107,9 @@ def _person(line, cells, places):
         problems.append(f"角色须为 {'、'.join(ROLES_BY_NAME)} 中的一个或几个"
                         + (f"，没有“{'、'.join(unknown)}”" if unknown else ""))
     roles = frozenset(ROLES_BY_NAME.get(part, part) for part in names)
-    level = _level(cells["网格员层级"], roles, problems)
+    level, level_problems = _level(cells["网格员层级"], roles)
     areas = tuple(part for part in SEPARATORS.split(cells["负责区域"]) if part)
-    problems += _area_problems(level, areas, places)
+    problems += level_problems or _area_problems(level, areas, places)
     committee, head = cells["调委会"] or None, cells["调委会主任"] == YES
     problems += _committee_problems(committee, head, cells["调委会主任"], roles, places)
     if cells["状态"] not in ("", IN_POST, LEFT):
@@ -118,17 +118,13 @@ def _person(line, cells, places):
                   cells["状态"] != LEFT), problems
 
 
-def _level(text, roles, problems):
+def _level(text, roles):
+    """(the grid-worker level, its problems)."""
     if not text:
-        if "worker" in roles:
-            problems.append("网格员须填网格员层级（1–4）")
-        return None
+        return None, ["网格员须填网格员层级（1–4）"] if "worker" in roles else []
     if text not in {str(level) for level in WORKER_LEVELS}:
-        problems.append("网格员层级须为 1、2、3 或 4")
-        return None
-    if "worker" not in roles:
-        problems.append("有网格员层级的须有“网格员”角色")
-    return int(text)
+        return None, ["网格员层级须为 1、2、3 或 4"]
+    return int(text), [] if "worker" in roles else ["有网格员层级的须有“网格员”角色"]
 
 
 def _area_problems(level, areas, places):
