@@ -1,5 +1,7 @@
 """The workflow's steps on an incident: who may take one, what it needs, what it does besides
 moving the status (EFFECTS), all in one transaction with its case-record entry."""
+from sqlalchemy import select
+
 from service.errors import Forbidden, InvalidTransition, ValidationFailed
 from service.exports.labels import CATEGORY_NAMES, name_of
 from service.extensions import db
@@ -9,10 +11,11 @@ from service.incidents.due import extension_allowed_days, review_request_by, sta
 from service.incidents.schemas import CLOCK_SKEW
 from service.incidents.workflow import (ACTION_NAMES, HANDLER, STATUS_NAMES, TOWN,
                                        awaits_answer, transition_for)
-from service.models import User
+from service.models import IncidentEvent, User, UserRole
 from service.notifications import notify
 from service.schema_base import town_time
 from service.scope import scope_of
+from service.supervision import chain_members
 
 
 def leads_town_of(user, incident) -> bool:
@@ -143,7 +146,7 @@ def _moment(body, field, earliest, now, message):
 REVIEWS = (("review", "复查"), ("re_review", "复核"))
 
 
-def _request_review(incident, _user, body, now):
+def _request_review(incident, user, body, now):
     """The next review the petitioner may ask for, within 30 days of the answer it reviews:
     the written answer for a review (复查), the review's opinion for a re-review (复核). A
     request that came by letter counts from when it arrived (``requested_at``)."""
@@ -167,7 +170,16 @@ def _request_review(incident, _user, body, now):
             f"A {stage} had to be asked for by {last_day.isoformat()}")
     setattr(incident, f"{stage}_requested_at", requested)
     _restart_supervision(incident)
+    _tell_the_town(incident, user, body, now, f"信访事项 {incident.number} 请求{name}，待出具{name}意见")
     return f"{stage}_requested"
+
+
+def _tell_the_town(incident, actor, body, now, title):
+    """Those who give a review's opinion (who=TOWN): the centre's staff and the town's level 1."""
+    staff = db.session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
+                               .where(User.active, UserRole.role == "center_staff")).all()
+    for recipient_id in sorted({*staff, *chain_members(db.session, incident, 1)}):
+        _tell(incident, actor, recipient_id, "incident_review_requested", title, body, now)
 
 
 def _decide_review(incident, _user, _body, now):
@@ -181,20 +193,37 @@ def _decide_review(incident, _user, _body, now):
 
 
 def _tell_assignee(incident, actor, kind, title, body, now):
-    """A notification for the incident's assignee (not when they act on it themselves): what
-    it is, and the note that came with the step."""
-    if incident.assignee is None or incident.assignee.id == actor.id:
+    """A notification for the incident's assignee."""
+    if incident.assignee is not None:
+        _tell(incident, actor, incident.assignee.id, kind, title, body, now)
+
+
+def _tell(incident, actor, recipient_id, kind, title, body, now):
+    """A notification (not to whoever takes the step themselves): what the incident is, and the
+    note that came with the step."""
+    if recipient_id == actor.id:
         return
     text = f"{name_of(CATEGORY_NAMES, incident.category)}：{incident.description[:80]}"
     if not _blank(body.get("note")):
         text += f"（{body['note'].strip()}）"
-    notify(db.session, [incident.assignee.id], kind, title, text, at=now,
-           incident_id=incident.id)
+    notify(db.session, [recipient_id], kind, title, text, at=now, incident_id=incident.id)
+
+
+def _handle(incident, user, body, now):
+    """Whoever dispatched the case verifies it (or answers first): they hear it was handled."""
+    dispatcher_id = db.session.scalar(
+        select(IncidentEvent.actor_id).where(IncidentEvent.incident_id == incident.id,
+                                             IncidentEvent.action == "dispatch")
+        .order_by(IncidentEvent.id.desc()).limit(1))
+    if dispatcher_id is not None:
+        next_step = "待答复、核查" if awaits_answer(incident) else "待核查"
+        _tell(incident, user, dispatcher_id, "incident_handled",
+              f"事件 {incident.number} 已处置，{next_step}", body, now)
 
 
 # What an action does besides moving the status (actions not named here do nothing more).
-EFFECTS = {"accept": _accept, "dispatch": _dispatch, "extend": _extend, "reply": _reply,
-           "verify": _verify, "visit": _visit, "request_review": _request_review,
+EFFECTS = {"accept": _accept, "dispatch": _dispatch, "extend": _extend, "handle": _handle,
+           "reply": _reply, "verify": _verify, "visit": _visit, "request_review": _request_review,
            "decide_review": _decide_review}
 
 

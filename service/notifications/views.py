@@ -18,11 +18,15 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="�
 
 class NotificationSchema(ma.Schema):
     id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(metadata={"description": (
+        "dispute_routed 纠纷分流到本调委会，dispute_assigned 指派给本人调解，dispute_escalated 上报镇调委会，"
+        "dispute_supervised / incident_supervised 逾期督办，incident_dispatched 事件派遣给本人，"
+        "incident_returned 核查未通过退回，incident_handled 本人派遣的事件已处置，"
+        "incident_review_requested 信访事项请求复查（复核）待出具意见")})
     title = fields.String()
     body = fields.String()
     dispute_id = fields.Integer(allow_none=True)
-    incident_id = fields.Integer(allow_none=True, metadata={"description": "督办的事件（信访、12345 工单）"})
+    incident_id = fields.Integer(allow_none=True, metadata={"description": "所涉的事件"})
     created_at = LocalDateTime()
     read_at = LocalDateTime(allow_none=True)
 

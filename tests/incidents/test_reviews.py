@@ -63,6 +63,20 @@ def test_a_review_then_a_re_review_each_decided_by_the_town(client, auth):
     assert names[-4:] == ["请求复查", "复查意见", "请求复核", "复核意见"]
 
 
+def test_the_town_is_told_a_review_awaits_its_opinion(client, auth):
+    petition = closed_petition(client, auth)
+    acted(client, auth, L3_A, petition["id"], "request_review", note=GROUNDS)
+    for username in ("center01", "center02", "l1-01", "l1-02"):
+        notes = client.get(f"{API}/me/notifications", headers=auth.headers(username)
+                           ).get_json()["items"]
+        told = [n for n in notes if n["kind"] == "incident_review_requested"]
+        assert [n["incident_id"] for n in told] == [petition["id"]], username
+        assert told[0]["title"].endswith("请求复查，待出具复查意见") and GROUNDS in told[0]["body"]
+    assert [n for n in client.get(f"{API}/me/notifications", headers=auth.headers(L3_A)
+                                  ).get_json()["items"]
+            if n["kind"] == "incident_review_requested"] == []
+
+
 def test_a_review_asked_for_after_30_days_is_refused(client, auth):
     petition = closed_petition(client, auth)
     long_ago = datetime.now(timezone.utc) - timedelta(days=32)

@@ -490,6 +490,34 @@ def test_redispatch_tells_the_new_assignee_and_nobody_is_told_of_their_own_step(
     assert notes_of(client, auth, L3_A) == []
 
 
+def test_whoever_dispatched_is_told_it_was_handled(client, auth, incident):
+    """The dispatcher verifies (a 12345 caller or petitioner is answered first): the latest
+    dispatcher hears of the handling, with the handler's note; nobody of their own step."""
+    iid = incident["id"]
+    acted(client, auth, "center01", iid, "accept")
+    acted(client, auth, "center01", iid, "dispatch", assignee_id=user_id(auth, L3_A))
+    acted(client, auth, L3_A, iid, "dispatch", assignee_id=user_id(auth, L4_A1))
+    acted(client, auth, L4_A1, iid, "handle", note="护栏已加固")
+    [(kind, about, title, body)] = notes_of(client, auth, L3_A)[:1]
+    assert (kind, about) == ("incident_handled", iid)
+    assert title.endswith("已处置，待核查") and "护栏已加固" in body
+    assert "incident_handled" not in [kind for kind, *_ in notes_of(client, auth, "center01")]
+
+    order = reported(client, auth, "center01", category="public_service",
+                     channel="hotline_12345", description="12345 工单：路灯不亮")["id"]
+    acted(client, auth, "center01", order, "accept")
+    acted(client, auth, "center01", order, "dispatch", assignee_id=user_id(auth, L3_A))
+    acted(client, auth, L3_A, order, "handle")
+    assert notes_of(client, auth, "center01")[0][2].endswith("已处置，待答复、核查")
+
+    own = reported(client, auth, L4_A1)["id"]
+    acted(client, auth, L3_A, own, "accept")
+    acted(client, auth, L3_A, own, "dispatch", assignee_id=user_id(auth, L3_A))
+    before = notes_of(client, auth, L3_A)
+    acted(client, auth, L3_A, own, "handle")
+    assert notes_of(client, auth, L3_A) == before  # handled what they dispatched to themselves
+
+
 def test_a_refused_dispatch_tells_nobody(client, auth, incident):
     iid = incident["id"]
     acted(client, auth, "center01", iid, "accept")
