@@ -46,7 +46,10 @@ def intake(payload):
 @blp.arguments(DisputeQuerySchema, location="query")
 @blp.response(200, DisputePageSchema)
 def disputes(args):
-    """纠纷列表：本人可见范围，最新在前；assigned_to=me、overdue=true 等筛选（当事人信息一律掩码）"""
+    """纠纷列表：本人可见范围，最新在前；assigned_to=me、overdue=true 等筛选（当事人信息一律掩码）
+
+    awaiting=follow_up：达成协议而尚未回访的（待回访）。
+    """
     rows, next_cursor = queries.list_page(current_user, caller_scope(), args, args["limit"],
                                           args["cursor"])
     return {"items": [dispute_item(row, False, None) for row in rows], "next_cursor": next_cursor}

@@ -60,7 +60,11 @@ def report(payload):
 @blp.response(200, IncidentPageSchema)
 @blp.alt_response(304, description="本页未变化（If-None-Match 命中）")
 def incidents(args):
-    """事件列表：本人可见范围，最新在前；带 updated_after 时按变更顺序增量同步；每页带 ETag"""
+    """事件列表：本人可见范围，最新在前；带 updated_after 时按变更顺序增量同步；每页带 ETag
+
+    可按状态、类别、渠道、村、网格、逾期（overdue）、待办（awaiting：待答复、待回访、待出具复查复核意见）
+    和本人处置（assigned_to=me）筛选。
+    """
     if args["updated_after"] is None:
         rows, next_cursor = queries.list_page(current_user, caller_scope(), args, args["limit"],
                                               args["cursor"])
