@@ -151,8 +151,9 @@ def sync_page(user, scope, filters, limit, cursor):
     The status, to-do (``awaiting``) and ``assigned_to`` filters are applied to the changes
     walked, not in the walk: a change that left them (a 待受理 report accepted, a 待回访 case
     visited, a case dispatched to someone else since the phone's copy) is named in
-    ``removed_ids`` instead of being skipped, so the phone drops its copy. The other filters — category, channel, village, grid — never change over an
-    incident's life and stay in the query."""
+    ``removed_ids`` instead of being skipped, so the phone drops its copy. The other filters —
+    category, channel, village, grid — never change over an incident's life and stay in the
+    query."""
     since = filters["updated_after"]
     given = _given(filters, FILTERS[1:])  # all but the status, which is applied to the walk
 

@@ -1,21 +1,16 @@
 """The workflow's steps on an incident: who may take one, what it needs, what it does besides
 moving the status (EFFECTS), all in one transaction with its case-record entry."""
-from sqlalchemy import select
-
 from service.errors import Forbidden, InvalidTransition, ValidationFailed
-from service.exports.labels import CATEGORY_NAMES, name_of
 from service.extensions import db
-from service.incidents import queries
+from service.incidents import notices, queries
 from service.incidents.actions import check_version, move, record
 from service.incidents.due import extension_allowed_days, review_request_by, stage_due
 from service.incidents.schemas import CLOCK_SKEW
 from service.incidents.workflow import (ACTION_NAMES, HANDLER, STATUS_NAMES, TOWN,
                                        awaits_answer, transition_for)
-from service.models import IncidentEvent, User, UserRole
-from service.notifications import notify
+from service.models import User
 from service.schema_base import town_time
 from service.scope import scope_of
-from service.supervision import chain_members
 
 
 def leads_town_of(user, incident) -> bool:
@@ -93,8 +88,8 @@ def _restart_supervision(incident):
 
 def _dispatch(incident, user, body, now):
     incident.assignee = _assignee_in_scope(body["assignee_id"], incident)
-    _tell_assignee(incident, user, "incident_dispatched",
-                   f"事件 {incident.number} 派遣给您处置", body, now)
+    notices.tell_assignee(incident, user, "incident_dispatched",
+                          f"事件 {incident.number} 派遣给您处置", body, now)
 
 
 def _extend(incident, _user, body, _now):
@@ -116,8 +111,8 @@ def _verify(incident, user, body, now):
     sending back drops it."""
     if not body["passed"]:
         incident.replied_at = None  # the answer was about a handling that did not pass
-        _tell_assignee(incident, user, "incident_returned",
-                       f"事件 {incident.number} 核查未通过，退回重办", body, now)
+        notices.tell_assignee(incident, user, "incident_returned",
+                              f"事件 {incident.number} 核查未通过，退回重办", body, now)
         return
     if awaits_answer(incident) and incident.replied_at is None:
         raise InvalidTransition("信访事项和 12345 工单须先答复信访人、诉求人（reply），才能核查结案",
@@ -170,16 +165,9 @@ def _request_review(incident, user, body, now):
             f"A {stage} had to be asked for by {last_day.isoformat()}")
     setattr(incident, f"{stage}_requested_at", requested)
     _restart_supervision(incident)
-    _tell_the_town(incident, user, body, now, f"信访事项 {incident.number} 请求{name}，待出具{name}意见")
+    notices.tell_the_town(incident, user,
+                          f"信访事项 {incident.number} 请求{name}，待出具{name}意见", body, now)
     return f"{stage}_requested"
-
-
-def _tell_the_town(incident, actor, body, now, title):
-    """Those who give a review's opinion (who=TOWN): the centre's staff and the town's level 1."""
-    staff = db.session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
-                               .where(User.active, UserRole.role == "center_staff")).all()
-    for recipient_id in sorted({*staff, *chain_members(db.session, incident, 1)}):
-        _tell(incident, actor, recipient_id, "incident_review_requested", title, body, now)
 
 
 def _decide_review(incident, _user, _body, now):
@@ -192,33 +180,11 @@ def _decide_review(incident, _user, _body, now):
                             "No review of this petition awaits an opinion")
 
 
-def _tell_assignee(incident, actor, kind, title, body, now):
-    """A notification for the incident's assignee."""
-    if incident.assignee is not None:
-        _tell(incident, actor, incident.assignee.id, kind, title, body, now)
-
-
-def _tell(incident, actor, recipient_id, kind, title, body, now):
-    """A notification (not to whoever takes the step themselves): what the incident is, and the
-    note that came with the step."""
-    if recipient_id == actor.id:
-        return
-    text = f"{name_of(CATEGORY_NAMES, incident.category)}：{incident.description[:80]}"
-    if not _blank(body.get("note")):
-        text += f"（{body['note'].strip()}）"
-    notify(db.session, [recipient_id], kind, title, text, at=now, incident_id=incident.id)
-
-
 def _handle(incident, user, body, now):
     """Whoever dispatched the case verifies it (or answers first): they hear it was handled."""
-    dispatcher_id = db.session.scalar(
-        select(IncidentEvent.actor_id).where(IncidentEvent.incident_id == incident.id,
-                                             IncidentEvent.action == "dispatch")
-        .order_by(IncidentEvent.id.desc()).limit(1))
-    if dispatcher_id is not None:
-        next_step = "待答复、核查" if awaits_answer(incident) else "待核查"
-        _tell(incident, user, dispatcher_id, "incident_handled",
-              f"事件 {incident.number} 已处置，{next_step}", body, now)
+    next_step = "待答复、核查" if awaits_answer(incident) else "待核查"
+    notices.tell_dispatcher(incident, user, f"事件 {incident.number} 已处置，{next_step}", body,
+                            now)
 
 
 # What an action does besides moving the status (actions not named here do nothing more).
