@@ -70,6 +70,10 @@ def test_the_roster_read_back_changes_nothing(app, tmp_path):
     assert result.exit_code == 0, cli_text(result)
     assert "新建 0 个、变更 0 个、未变 204 个账号" in result.output
     assert people_counts() == before and exported(app) == rows
+    written = tmp_path / "export.csv"
+    assert cli(app, "people", "export", str(written)).exit_code == 0
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600  # everyone's phone number is in it
+    assert list(csv.DictReader(io.StringIO(written.read_text(encoding="utf-8-sig")))) == rows
 
 
 def test_a_worker_moved_to_another_grid_sees_that_grid_from_the_next_request(app, client, auth,
@@ -86,7 +90,8 @@ def test_a_worker_moved_to_another_grid_sees_that_grid_from_the_next_request(app
     row_of(rows, L4_A1)["负责区域"] = GRID_B1
     result = cli(app, "people", "import", str(roster_file(tmp_path, rows)))
     assert result.exit_code == 0, cli_text(result)
-    assert f"变更：{L4_A1}" in result.output and "变更 1 个" in result.output
+    assert f"变更：{L4_A1}：负责区域：{GRID_A1} → {GRID_B1}" in result.output
+    assert "变更 1 个" in result.output
 
     me = client.get(f"{API}/me", headers=headers).get_json()  # the same token
     assert me["scope"]["grid_ids"] == [grid(GRID_B1).id]

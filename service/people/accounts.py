@@ -23,7 +23,7 @@ ACCOUNT_ACTION_NAMES = {"created": "新建", "changed": "变更", "deactivated":
 
 class Changes(NamedTuple):
     created: list     # [(username, initial password)]
-    changed: list     # [username]
+    changed: list     # [(username, what changed: column: old → new; …)]
     unchanged: int
 
 
@@ -32,7 +32,7 @@ def new_password():
     return secrets.token_urlsafe(12)
 
 
-def apply_roster(session, people, places, operator):
+def apply_roster(session, people, places, operator, progress=lambda _count: None):
     """Bring every account of ``people`` (read_roster) to its row; accounts not named stay as
     they are. Refused (RosterErrors) if no active administrator would be left."""
     users = {user.username: user for user in session.scalars(
@@ -49,6 +49,7 @@ def apply_roster(session, people, places, operator):
         _bring_to(session, user, person, places)
         session.flush()
         session.refresh(user)
+        progress(1)
         after = roster_row(user, places)
         if before is None:
             record(session, user, "created", _fields(after), operator)
@@ -56,8 +57,9 @@ def apply_roster(session, people, places, operator):
         if after == before:
             unchanged += 1
             continue
-        changed.append(person.username)
-        record(session, user, "changed", _differences(before, after), operator)
+        differences = _differences(before, after)
+        changed.append((person.username, differences))
+        record(session, user, "changed", differences, operator)
         if not user.active and before["状态"] == IN_POST:
             revoke_tokens(session, user.id)
     if not _has_active_admin(session):

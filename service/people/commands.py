@@ -2,6 +2,7 @@
 command line (the roster format is in service/people/roster.py)."""
 import getpass
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -26,13 +27,14 @@ def operator():
 @people_group.command("export")
 @click.argument("roster_file", default="-", type=click.Path(dir_okay=False, allow_dash=True))
 def export_command(roster_file):
-    """导出花名册（CSV，表格软件可直接打开）；不带文件名时写到标准输出。"""
-    text = roster_csv(all_users(db.session), Places.of(db.session))
+    """导出花名册（CSV，表格软件可直接打开；文件仅本人可读）；不带文件名时写到标准输出。"""
+    users = all_users(db.session)
+    text = roster_csv(users, Places.of(db.session))
     if roster_file == "-":
         click.echo(text, nl=False)
     else:
-        Path(roster_file).write_text(text, encoding="utf-8", newline="")
-        click.echo(f"已导出 {text.count(chr(10)) - 1} 个账号到 {roster_file}", err=True)
+        _write_private(roster_file, text)  # it holds everyone's phone number
+        click.echo(f"已导出 {len(users)} 个账号到 {roster_file}（仅本人可读）", err=True)
 
 
 @people_group.command("import")
@@ -46,7 +48,8 @@ def import_command(roster_file, passwords_file, dry_run):
     places = Places.of(db.session)
     try:
         people = read_roster(_read_text(roster_file), places)
-        changes = apply_roster(db.session, people, places, operator())
+        with click.progressbar(length=len(people), label="导入账号", file=sys.stderr) as bar:
+            changes = apply_roster(db.session, people, places, operator(), bar.update)
     except RosterErrors as errors:
         db.session.rollback()
         for line, message in errors.problems:
@@ -56,8 +59,8 @@ def import_command(roster_file, passwords_file, dry_run):
         db.session.rollback()
         raise click.ClickException(
             f"有 {len(changes.created)} 个新账号，请用 --passwords 指定写入初始密码的文件；未写入任何数据")
-    for username in changes.changed:
-        click.echo(f"变更：{username}")
+    for username, differences in changes.changed:
+        click.echo(f"变更：{username}：{differences}")
     for username, _ in changes.created:
         click.echo(f"新建：{username}")
     summary = (f"新建 {len(changes.created)} 个、变更 {len(changes.changed)} 个、"
