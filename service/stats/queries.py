@@ -19,6 +19,8 @@ Definitions (also in the README):
   the period, those answered (a 12345 petition counts in both); petitions' reviews_requested /
   re_reviews_requested: of the petitions reported in the period, those whose petitioner asked
   for a review (复查) / re-review (复核). All counted in the same pass as the incidents.
+- awaiting: of the incidents reported in the period, those on each to-do list now (待答复,
+  待回访, 待出具复查复核意见: service/incidents/awaiting.py), each counted from its list's index.
 """
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
@@ -31,6 +33,7 @@ from service.disputes.due import overdue_condition
 from service.incidents.due import overdue_condition as incident_overdue
 from service.disputes.queries import visible_to as dispute_visible_to
 from service.extensions import db
+from service.incidents.awaiting import AWAITING, condition as awaiting_condition
 from service.incidents.queries import visible_to as incident_visible_to
 from service.incidents.workflow import ANSWER_AWAITED, SATISFIED, matched
 from service.models import (Committee, Dispute, DisputeEvent, FollowUp, Incident, IncidentEvent,
@@ -88,6 +91,13 @@ def incident_figures(user, scope, start, end, village_id=None, months=True):
         "by_month": [{"month": m, "count": n} for m, n in sorted(by_month)],
     }, {"total": sum(petitions.values()), "by_channel": dict(petitions), **asked}, \
         _return_visit_figures(visits, replied)
+
+
+def awaiting_figures(user, scope, start, end, village_id=None):
+    """How many of the period's incidents each to-do list holds now."""
+    where = [_incident_scope(user, scope, village_id), _in(Incident.created_at, start, end)]
+    return {name: db.session.scalar(select(func.count()).select_from(Incident).where(
+        *where, awaiting_condition(name, Incident.__table__.c))) for name in AWAITING}
 
 
 def _return_visit_figures(visits, replied):

@@ -29,6 +29,9 @@ class SummarySchema(ma.Schema):
     return_visits = fields.Dict(metadata={"description": (
         "本时段内上报的事件中已回访的（visited）、满意的（satisfied，满意度 4–5）、满意率 satisfaction_rate、"
         "按渠道（by_channel）；replied：其中已答复的信访事项（petition）与 12345 工单（hotline_12345）")})
+    awaiting = fields.Dict(metadata={"description": (
+        "本时段内上报的事件中现在仍在各待办列表上的：answer 待答复、visit 待回访、review 待出具复查复核意见"
+        "（与 GET /incidents?awaiting= 同一口径）")})
 
 
 class AnnualReportSchema(ma.Schema):

@@ -47,7 +47,9 @@ def summary(args):
                                                 args["village_id"]),
             "escalations": queries.escalation_figures(current_user, scope, first, after_last,
                                                       args["village_id"]),
-            "return_visits": return_visits}
+            "return_visits": return_visits,
+            "awaiting": queries.awaiting_figures(current_user, scope, first, after_last,
+                                                 args["village_id"])}
 
 
 @blp.route("/stats/annual-report")

@@ -164,3 +164,20 @@ def test_assigned_to_me_lists_what_the_caller_was_dispatched(client, auth):
         "assigned_to": "me", "updated_after": since, "cursor": first["sync_cursor"]}).get_json()
     assert later["items"] == [] and later["removed"] == [mine]
     assert listed(client, auth, L3_A, None, assigned_to="me") == [mine]
+
+
+def test_the_summary_counts_what_each_list_holds(client, auth):
+    work_order(client, auth, "handled")
+    work_order(client, auth, "closed")
+    letter = petition(client, auth, "closed")
+    acted(client, auth, "center01", letter, "request_review", note="信访人请求复查")
+
+    def awaiting(username):
+        answer = client.get(f"{API}/stats/summary", headers=auth.headers(username))
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()["awaiting"]
+
+    counted = awaiting("center01")
+    assert counted == {name: len(listed(client, auth, "center01", name)) for name in AWAITING}
+    assert counted == {"answer": 1, "visit": 2, "review": 1}
+    assert awaiting(L3_B) == {"answer": 0, "visit": 0, "review": 0}
