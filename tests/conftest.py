@@ -45,6 +45,9 @@ class SpatiaLiteDatabases:
         shutil.copyfile(self.template, copy)
         return f"sqlite:///{copy}"
 
+    def empty_url(self, tmp_path):
+        return f"sqlite:///{tmp_path / 'empty.sqlite'}"
+
     def drop(self, url):
         pass
 
@@ -69,7 +72,10 @@ class PostGISDatabases:
         return self.base.set(database=name).render_as_string(hide_password=False)
 
     def template_url(self):
-        url = self._create(self.template_name)
+        return self._create_postgis(self.template_name)
+
+    def _create_postgis(self, name):
+        url = self._create(name)
         plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
@@ -77,6 +83,9 @@ class PostGISDatabases:
 
     def copy_url(self, tmp_path):
         return self._create(f"{self.prefix}_{next(_copies)}", self.template_name)
+
+    def empty_url(self, tmp_path):
+        return self._create_postgis(f"{self.prefix}_empty_{next(_copies)}")
 
     def drop(self, url):
         with self._admin() as conn:
@@ -125,6 +134,14 @@ def databases(request, tmp_path_factory):
 @pytest.fixture
 def database_url(databases, tmp_path):
     url = databases.copy_url(tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def empty_database_url(databases, tmp_path):
+    """A database of the test's backend with nothing in it, not even the schema."""
+    url = databases.empty_url(tmp_path)
     yield url
     databases.drop(url)
 

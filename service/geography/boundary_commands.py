@@ -70,10 +70,7 @@ def write_boundaries(session, boundary_set, town_code, town_name):
         villages[item.code] = row
         session.add(row)
     session.flush()
-    for row in villages.values():
-        if session.scalar(select(Committee.id).where(Committee.village_id == row.id)) is None:
-            session.add(Committee(town_id=town.id, village_id=row.id, level="village",
-                                  name=f"{row.name}人民调解委员会"))
+    _add_missing_committees(session, town, villages.values())
     grids = {row.code: row for row in session.scalars(select(Grid))}
     for item in boundary_set.grids:
         row = grids.get(item.code) or Grid(code=item.code, town_id=town.id)
@@ -82,6 +79,18 @@ def write_boundaries(session, boundary_set, town_code, town_name):
         session.add(row)
     session.commit()
     return len(boundary_set.villages), len(boundary_set.grids)
+
+
+def _add_missing_committees(session, town, villages):
+    """The town's committee and one per village (人民调解委员会), where there is none yet: a town
+    set up from its boundaries alone routes disputes from the start."""
+    if session.scalar(select(Committee.id).where(Committee.town_id == town.id,
+                                                 Committee.level == "town")) is None:
+        session.add(Committee(town_id=town.id, level="town", name=f"{town.name}人民调解委员会"))
+    for row in villages:
+        if session.scalar(select(Committee.id).where(Committee.village_id == row.id)) is None:
+            session.add(Committee(town_id=town.id, village_id=row.id, level="village",
+                                  name=f"{row.name}人民调解委员会"))
 
 
 @boundaries_group.command("export")
