@@ -240,3 +240,21 @@ def test_the_accounts_record_is_append_only(app, tmp_path):
         db.session.rollback()
     db.session.remove()
     assert db.session.scalar(select(func.count()).select_from(AccountEvent)) == 1
+
+
+def test_a_full_roster_deactivates_whoever_was_taken_off_it(app, client, auth, tmp_path):
+    leaver = f"med-{VILLAGE_A}-3"
+    headers = auth.headers(leaver)
+    path = roster_file(tmp_path, [row for row in exported(app) if row["账号"] != leaver])
+
+    kept = cli(app, "people", "import", str(path))
+    assert kept.exit_code == 0 and "文件中没有的 1 个在岗账号未改动" in kept.output
+    dry = cli(app, "people", "import", str(path), "--deactivate-absent", "--dry-run")
+    assert dry.exit_code == 0 and f"停用：{leaver}" in dry.output
+    assert client.get(f"{API}/me", headers=headers).status_code == 200  # nothing written yet
+
+    done = cli(app, "people", "import", str(path), "--deactivate-absent")
+    assert done.exit_code == 0, cli_text(done)
+    assert f"停用：{leaver}（花名册中没有）" in done.output and "停用文件中没有的 1 个" in done.output
+    assert client.get(f"{API}/me", headers=headers).status_code == 401
+    assert history_lines(app, leaver)[-1].endswith("停用  花名册中没有")

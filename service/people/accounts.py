@@ -25,6 +25,8 @@ class Changes(NamedTuple):
     created: list     # [(username, initial password)]
     changed: list     # [(username, what changed: column: old → new; …)]
     unchanged: int
+    absent: list      # [username]: active accounts the roster does not name
+    deactivated: bool  # … and whether they were deactivated
 
 
 def new_password():
@@ -32,9 +34,12 @@ def new_password():
     return secrets.token_urlsafe(12)
 
 
-def apply_roster(session, people, places, operator, progress=lambda _count: None):
-    """Bring every account of ``people`` (read_roster) to its row; accounts not named stay as
-    they are. Refused (RosterErrors) if no active administrator would be left."""
+def apply_roster(session, people, places, operator, progress=lambda _count: None,
+                 deactivate_absent=False):
+    """Bring every account of ``people`` (read_roster) to its row. Active accounts the roster
+    does not name stay as they are, or with ``deactivate_absent`` are deactivated (a full
+    roster: whoever left was taken off it). Refused (RosterErrors) if no active administrator
+    would be left."""
     users = {user.username: user for user in session.scalars(
         select(User).where(User.username.in_([person.username for person in people])))}
     created, changed, unchanged = [], [], 0
@@ -62,9 +67,15 @@ def apply_roster(session, people, places, operator, progress=lambda _count: None
         record(session, user, "changed", differences, operator)
         if not user.active and before["状态"] == IN_POST:
             revoke_tokens(session, user.id)
+    absent = session.scalars(select(User).where(
+        User.active.is_(True), User.username.not_in([person.username for person in people]))
+        .order_by(User.username)).all()
+    for user in absent if deactivate_absent else ():
+        _deactivate(session, user, "花名册中没有", operator)
     if not _has_active_admin(session):
         raise RosterErrors([(0, "导入后将没有在岗的管理员账号")])
-    return Changes(created, changed, unchanged)
+    return Changes(created, changed, unchanged, [user.username for user in absent],
+                   deactivate_absent)
 
 
 def _fields(row):
@@ -137,13 +148,17 @@ def account(session, username):
 def deactivate(session, username, operator):
     """停用: the account can no longer sign in, and its tokens stop working."""
     user = account(session, username)
-    user.active = False
-    revoke_tokens(session, user.id)
-    record(session, user, "deactivated", None, operator)
+    _deactivate(session, user, None, operator)
     session.flush()
     if not _has_active_admin(session):
         raise RosterErrors([(0, "停用后将没有在岗的管理员账号")])
     return user
+
+
+def _deactivate(session, user, reason, operator):
+    user.active = False
+    revoke_tokens(session, user.id)
+    record(session, user, "deactivated", reason, operator)
 
 
 def reset_password(session, username, operator):

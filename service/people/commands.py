@@ -41,15 +41,18 @@ def export_command(roster_file):
 @click.argument("roster_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--passwords", "passwords_file", type=click.Path(dir_okay=False),
               help="新账号的初始密码写到这个文件（仅本人可读）；有新账号时必填")
+@click.option("--deactivate-absent", is_flag=True,
+              help="停用文件中没有的在岗账号（文件是完整的花名册，离开的人已从中删去）")
 @click.option("--dry-run", is_flag=True, help="只校验并列出将要做的变更，不写入")
-def import_command(roster_file, passwords_file, dry_run):
-    """校验并导入花名册：文件中的账号改成文件所写（调动网格、任职、停用……），其余账号不动；
-    有任何错误时逐行列出，不写入任何数据。"""
+def import_command(roster_file, passwords_file, deactivate_absent, dry_run):
+    """校验并导入花名册：文件中的账号改成文件所写（调动网格、任职、停用……），文件中没有的账号不动
+    （加 --deactivate-absent 则停用）；有任何错误时逐行列出，不写入任何数据。"""
     places = Places.of(db.session)
     try:
         people = read_roster(_read_text(roster_file), places)
         with click.progressbar(length=len(people), label="导入账号", file=sys.stderr) as bar:
-            changes = apply_roster(db.session, people, places, operator(), bar.update)
+            changes = apply_roster(db.session, people, places, operator(), bar.update,
+                                   deactivate_absent)
     except RosterErrors as errors:
         db.session.rollback()
         for line, message in errors.problems:
@@ -63,8 +66,15 @@ def import_command(roster_file, passwords_file, dry_run):
         click.echo(f"变更：{username}：{differences}")
     for username, _ in changes.created:
         click.echo(f"新建：{username}")
+    if changes.deactivated:
+        for username in changes.absent:
+            click.echo(f"停用：{username}（花名册中没有）")
     summary = (f"新建 {len(changes.created)} 个、变更 {len(changes.changed)} 个、"
                f"未变 {changes.unchanged} 个账号")
+    if changes.absent:
+        summary += (f"、停用文件中没有的 {len(changes.absent)} 个" if changes.deactivated else
+                    f"；文件中没有的 {len(changes.absent)} 个在岗账号未改动"
+                    f"（离开的人要停用：加 --deactivate-absent）")
     if dry_run:
         db.session.rollback()
         click.echo(f"（试运行，未写入）{summary}")
