@@ -80,6 +80,8 @@ def read_roster(text, places):
     people, problems, seen = [], [], {}
     for line, row in enumerate(rows, start=2):
         cells = {column: (row.get(column) or "").strip() for column in COLUMNS}
+        if not any(cells.values()):
+            continue  # a spreadsheet's empty line
         person, row_problems = _person(line, cells, places)
         if person.username in seen:
             row_problems.append(f"账号 {person.username} 与第 {seen[person.username]} 行重复")
