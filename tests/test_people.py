@@ -17,7 +17,7 @@ from service.models import AccountEvent, CommitteeMember, User, UserRole, Worker
 from service.people.roster import COLUMNS
 from tests.disputes.conftest import cli, cli_text
 from tests.incidents.conftest import point_in, reported
-from tests.town import API, GRID_A1, GRID_B1, VILLAGE_A, VILLAGE_B, grid
+from tests.town import API, GRID_A1, GRID_B1, VILLAGE_A, VILLAGE_B, grid, village
 
 L4_A1 = f"l4-{GRID_A1}"
 
@@ -133,20 +133,39 @@ def test_every_problem_is_listed_by_line_and_nothing_is_written(app, tmp_path):
          "负责区域": f"{VILLAGE_A}、{VILLAGE_B}"},                               # line 6
         {**new_worker_row("med-x"), "角色": "调解员", "网格员层级": "", "负责区域": ""},  # line 7
         {**new_worker_row("ok-row"), "姓名": ""},                                # line 8
+        {**new_worker_row("l2-x"), "网格员层级": "2、3", "负责区域": VILLAGE_A},  # line 9
     ]
     before = people_counts()
     result = cli(app, "people", "import", str(roster_file(tmp_path, rows)), "--passwords",
                  str(tmp_path / "p.csv"))
     text = cli_text(result)
     assert result.exit_code != 0 and "未写入任何数据" in text
-    for line, fragment in ((3, "账号须为"), (3, "没有代码为 441403116999001 的网格"),
-                           (4, f"没有代码为 {VILLAGE_A} 的网格"), (5, "没有“厨师”"),
+    for line, fragment in ((3, "账号须为"), (3, "没有代码为 441403116999001 的村（社区）或网格"),
+                           (4, f"{VILLAGE_A} 是村（社区），所填层级中没有第3级"),
+                           (4, "第4级网格员须填负责的网格代码"), (5, "没有“厨师”"),
                            (6, "只负责一个村"), (7, "调解员须填所在调委会"),
-                           (8, "姓名不能为空"), (8, "与第 2 行重复")):
+                           (8, "姓名不能为空"), (8, "与第 2 行重复"), (9, "二级、三级不能同在")):
         assert any(said.startswith(f"第 {line} 行：") and fragment in said
                    for said in text.splitlines()), (line, fragment, text)
     assert "第 2 行" not in text.replace("与第 2 行重复", "")
     assert people_counts() == before and not (tmp_path / "p.csv").exists()
+
+
+def test_one_person_may_hold_two_levels(app, client, auth, tmp_path):
+    """A village secretary (level 3) who is also a grid's cadre (level 4): each area code says
+    which post it is; the row reads back as it was written."""
+    secretary = f"l3-{VILLAGE_A}"
+    rows = exported(app)
+    row_of(rows, secretary).update({"网格员层级": "3、4", "负责区域": f"{GRID_A1}、{VILLAGE_A}"})
+    result = cli(app, "people", "import", str(roster_file(tmp_path, rows)))
+    assert result.exit_code == 0, cli_text(result)
+    me = client.get(f"{API}/me", headers=auth.headers(secretary)).get_json()
+    assert me["levels"] == [3, 4] and me["scope"]["grid_ids"] == [grid(GRID_A1).id]
+    assert me["scope"]["village_ids"] == [village(VILLAGE_A).id]
+    again = row_of(exported(app), secretary)
+    assert (again["网格员层级"], again["负责区域"]) == ("3、4", f"{VILLAGE_A}、{GRID_A1}")
+    reread = cli(app, "people", "import", str(roster_file(tmp_path, exported(app))))
+    assert "变更 0 个" in reread.output
 
 
 def test_a_roster_saved_by_a_chinese_spreadsheet_is_read(app, tmp_path):

@@ -115,15 +115,15 @@ def _bring_to(session, user, person, places):
 
 
 def _assignments(person, places):
-    if person.level is None:
-        return []
-    if person.level == 1:
-        return [WorkerAssignment(level=1, town_id=places.town.id)]
-    if person.level == 4:
-        return [WorkerAssignment(level=4, grid_id=places.grids[code][0],
-                                 village_id=places.grids[code][1]) for code in person.areas]
-    return [WorkerAssignment(level=person.level, village_id=places.villages[code])
-            for code in person.areas]
+    def assignment(level, code):
+        if level == 1:
+            return WorkerAssignment(level=1, town_id=places.town.id)
+        if level == 4:
+            grid_id, village_id = places.grids[code]
+            return WorkerAssignment(level=4, grid_id=grid_id, village_id=village_id)
+        return WorkerAssignment(level=level, village_id=places.villages[code])
+
+    return [assignment(level, code) for level, code in person.posts]
 
 
 def _has_active_admin(session):

@@ -22,6 +22,7 @@ ROLES_BY_NAME = {name: role for role, name in ROLE_NAMES.items()}
 IN_POST, LEFT = "在岗", "停用"
 TOWN_COMMITTEE = "镇"
 YES = "是"
+POST_NAMES = {1: "镇", 2: "村（社区）", 3: "村（社区）", 4: "网格"}
 SEPARATORS = re.compile(r"[；;、，,\s]+")
 USERNAME = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
 PHONE = re.compile(r"[0-9+\- ]{5,20}")
@@ -34,8 +35,7 @@ class Person(NamedTuple):
     name: str
     phone: str | None
     roles: frozenset          # service roles; committee_head follows from ``head``
-    level: int | None
-    areas: tuple              # codes: the town (level 1), villages (2, 3), grids (4)
+    posts: tuple              # (level, code): the town's (1), a village's (2, 3), a grid's (4)
     committee: str | None     # TOWN_COMMITTEE or a village's code
     head: bool
     active: bool
@@ -109,39 +109,49 @@ def _person(line, cells, places):
         problems.append(f"角色须为 {'、'.join(ROLES_BY_NAME)} 中的一个或几个"
                         + (f"，没有“{'、'.join(unknown)}”" if unknown else ""))
     roles = frozenset(ROLES_BY_NAME.get(part, part) for part in names)
-    level, level_problems = _level(cells["网格员层级"], roles)
-    areas = tuple(part for part in SEPARATORS.split(cells["负责区域"]) if part)
-    problems += level_problems or _area_problems(level, areas, places)
+    posts, post_problems = _posts(cells["网格员层级"], cells["负责区域"], roles, places)
+    problems += post_problems
     committee, head = cells["调委会"] or None, cells["调委会主任"] == YES
     problems += _committee_problems(committee, head, cells["调委会主任"], roles, places)
     if cells["状态"] not in ("", IN_POST, LEFT):
         problems.append(f"状态须为“{IN_POST}”或“{LEFT}”")
-    return Person(line, username, name, phone, roles, level, areas, committee, head,
+    return Person(line, username, name, phone, roles, posts, committee, head,
                   cells["状态"] != LEFT), problems
 
 
-def _level(text, roles):
-    """(the grid-worker level, its problems)."""
-    if not text:
-        return None, ["网格员须填网格员层级（1–4）"] if "worker" in roles else []
-    if text not in {str(level) for level in WORKER_LEVELS}:
-        return None, ["网格员层级须为 1、2、3 或 4"]
-    return int(text), [] if "worker" in roles else ["有网格员层级的须有“网格员”角色"]
-
-
-def _area_problems(level, areas, places):
-    if level is None:
-        return ["没有网格员层级的不填负责区域"] if areas else []
-    if level == 1:
-        return [] if all(code == places.town.code for code in areas) else [
-            f"第一级网格长负责全镇：负责区域留空或填镇代码 {places.town.code}"]
-    known, kind = (places.grids, "网格") if level == 4 else (places.villages, "村（社区）")
-    problems = [f"没有代码为 {code} 的{kind}" for code in areas if code not in known]
-    if not areas:
-        problems.append(f"第{level}级网格员须填负责的{kind}代码")
-    if level == 3 and len(areas) > 1:
-        problems.append("第三级网格员（村支书）只负责一个村（社区）")
-    return problems
+def _posts(level_text, area_text, roles, places):
+    """((level, code) of each grid-worker post, problems). One may hold several levels (a
+    village secretary who is also a grid's cadre: 3 and 4); each area code says which post it
+    is by what it names: the town (1), a village (2 or 3), a grid (4)."""
+    parts = [part for part in SEPARATORS.split(level_text) if part]
+    areas = [part for part in SEPARATORS.split(area_text) if part]
+    if not parts:
+        problems = ["网格员须填网格员层级（1–4）"] if "worker" in roles else []
+        return (), problems + (["没有网格员层级的不填负责区域"] if areas else [])
+    if not set(parts) <= {str(level) for level in WORKER_LEVELS}:
+        return (), ["网格员层级须为 1、2、3、4 中的一个或几个"]
+    levels = {int(part) for part in parts}
+    problems = [] if "worker" in roles else ["有网格员层级的须有“网格员”角色"]
+    if {2, 3} <= levels:
+        problems.append("二级、三级不能同在一个账号上：所填的村（社区）分不出是哪一级的")
+    village_level = 2 if 2 in levels else 3
+    posts = [(1, places.town.code)] if 1 in levels else []
+    for code in areas:
+        level = (1 if code == places.town.code else 4 if code in places.grids
+                 else village_level if code in places.villages else None)
+        if level is None:
+            problems.append(f"没有代码为 {code} 的村（社区）或网格")
+        elif level not in levels:
+            problems.append(f"{code} 是{POST_NAMES[level]}，所填层级中没有第{level}级")
+        elif level != 1:
+            posts.append((level, code))
+    for level in sorted(levels - {1}):
+        count = sum(1 for post_level, _ in posts if post_level == level)
+        if count == 0:
+            problems.append(f"第{level}级网格员须填负责的{POST_NAMES[level]}代码")
+        elif level == 3 and count > 1:
+            problems.append("第三级网格员（村支书）只负责一个村（社区）")
+    return tuple(posts), problems
 
 
 def _committee_problems(committee, head, head_text, roles, places):
