@@ -5,9 +5,9 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from config import DEMO_PASSWORD
-from service.auth.passwords import verify_password
+from service.auth.passwords import hash_password, verify_password, weak_password_problems
 from service.auth.tokens import issue_token_pair, revoke_session, rotate_refresh_token
-from service.errors import Forbidden, TooManyRequests, Unauthorized
+from service.errors import Forbidden, TooManyRequests, Unauthorized, ValidationFailed
 from service.extensions import db
 from service.models import LoginFailure, User
 from service.models.types import utcnow
@@ -54,4 +54,23 @@ def refresh(user: User, refresh_jti: str) -> dict:
 
 def logout(claims: dict):
     revoke_session(claims["jti"], claims.get("rjti"))
+    db.session.commit()
+
+
+def change_password(caller, claims: dict, current: str, new: str, address: str):
+    """The holder's own new password. A wrong current password counts as a failed sign-in
+    (a stolen phone cannot guess it unthrottled); every other session is signed out."""
+    from service.people.accounts import record, revoke_tokens
+    _refuse_when_throttled(caller.username, address)
+    user = db.session.get(User, caller.id)
+    if not verify_password(user.password_hash, current):
+        db.session.add(LoginFailure(username=user.username, address=address))
+        db.session.commit()
+        raise ValidationFailed(errors={"current_password": ["当前密码不对"]})
+    problems = weak_password_problems(new, user.username, current)
+    if problems:
+        raise ValidationFailed(errors={"new_password": problems})
+    user.password_hash = hash_password(new)
+    revoke_tokens(db.session, user.id, keep=[claims["rjti"]] if claims.get("rjti") else [])
+    record(db.session, user, "password_changed", None, user.username)
     db.session.commit()

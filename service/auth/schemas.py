@@ -9,6 +9,14 @@ class LoginSchema(ma.Schema):
     device_id = fields.String(load_default=None, validate=validate.Length(max=100))
 
 
+class PasswordChangeSchema(ma.Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=256),
+                                     load_only=True)
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=256),
+                                 load_only=True, metadata={"description": (
+                                     "至少 10 个字符、4 个不同的字符，不含账号，不是演示密码或当前密码")})
+
+
 class ScopeSchema(ma.Schema):
     town = fields.Boolean(metadata={"description": "是否全镇范围"})
     village_ids = fields.List(fields.Integer())

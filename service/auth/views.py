@@ -1,11 +1,12 @@
-"""Sign-in endpoints: /auth/login, /auth/refresh, /auth/logout, /me."""
+"""Sign-in endpoints: /auth/login, /auth/refresh, /auth/logout, /me, /me/password."""
 from flask import request
 from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
 
 from service.auth import actions
 from service.auth.current import login_required
-from service.auth.schemas import LoginAnswerSchema, LoginSchema, MeSchema, TokenPairSchema
+from service.auth.schemas import (LoginAnswerSchema, LoginSchema, MeSchema, PasswordChangeSchema,
+                                  TokenPairSchema)
 from service.scope import levels_of, scope_of
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="登录与当前用户")
@@ -55,3 +56,14 @@ def logout():
 def me():
     """当前用户：角色、网格员级别与可见范围"""
     return describe_user(current_user)
+
+
+@blp.route("/me/password", methods=["POST"])
+@login_required
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS", description="当前密码错误次数过多")
+def change_password(body):
+    """修改本人密码：须提供当前密码；本次登录保留，其他设备上的登录随即失效"""
+    actions.change_password(current_user, get_jwt(), body["current_password"],
+                            body["new_password"], request.remote_addr or "")

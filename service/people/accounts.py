@@ -9,7 +9,7 @@ password also revokes every token it holds.
 import secrets
 from typing import NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, false, or_, select, update
 
 from service.auth.passwords import hash_password
 from service.models import (AccountEvent, CommitteeMember, IssuedToken, User, UserRole,
@@ -18,7 +18,7 @@ from service.models.types import utcnow
 from service.people.roster import COLUMNS, IN_POST, RosterErrors, roster_row
 
 ACCOUNT_ACTION_NAMES = {"created": "新建", "changed": "变更", "deactivated": "停用",
-                        "password_reset": "重设密码"}
+                        "password_reset": "重设密码", "password_changed": "本人修改密码"}
 
 
 class Changes(NamedTuple):
@@ -131,10 +131,12 @@ def _has_active_admin(session):
         UserRole.role == "admin", User.active.is_(True)).limit(1)) is not None
 
 
-def revoke_tokens(session, user_id):
-    """Every token the account holds stops working now."""
+def revoke_tokens(session, user_id, keep=()):
+    """Every token the account holds stops working now, but those of the sessions ``keep``
+    names (refresh tokens' jti: the refresh token and the access tokens issued with it)."""
+    kept = or_(IssuedToken.jti.in_(keep), IssuedToken.refresh_jti.in_(keep)) if keep else false()
     session.execute(update(IssuedToken).where(IssuedToken.user_id == user_id,
-                                              IssuedToken.revoked_at.is_(None))
+                                              IssuedToken.revoked_at.is_(None), ~kept)
                     .values(revoked_at=utcnow()))
 
 
