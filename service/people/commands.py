@@ -20,8 +20,9 @@ def people_group():
 
 
 def operator():
-    """Who is running the command, for the account's record."""
-    return getpass.getuser()
+    """Who is running the command, for the account's record: the person behind ``sudo`` rather
+    than root."""
+    return os.environ.get("SUDO_USER") or getpass.getuser()
 
 
 @people_group.command("export")
