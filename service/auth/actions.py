@@ -6,7 +6,8 @@ from sqlalchemy import delete, func, select
 
 from config import DEMO_PASSWORD
 from service.auth.passwords import hash_password, verify_password, weak_password_problems
-from service.auth.tokens import issue_token_pair, revoke_session, rotate_refresh_token
+from service.auth.tokens import (issue_token_pair, revoke_session, revoke_tokens_of,
+                                 rotate_refresh_token)
 from service.errors import Forbidden, TooManyRequests, Unauthorized, ValidationFailed
 from service.extensions import db
 from service.models import LoginFailure, User
@@ -18,9 +19,7 @@ BAD_CREDENTIALS = ("用户名或密码错误", "Wrong username or password")
 def login(username: str, password: str, address: str, device_id=None) -> dict:
     _refuse_when_throttled(username, address)
     user = db.session.scalar(select(User).where(User.username == username))
-    if not verify_password(user.password_hash if user else None, password):
-        db.session.add(LoginFailure(username=username, address=address))
-        db.session.commit()
+    if not _verified(user.password_hash if user else None, password, username, address):
         raise Unauthorized(*BAD_CREDENTIALS)
     if password == DEMO_PASSWORD and not current_app.config["ALLOW_DEMO_PASSWORD"]:
         raise Forbidden("演示密码在生产环境中不可用，请由管理员重设密码",
@@ -32,6 +31,16 @@ def login(username: str, password: str, address: str, device_id=None) -> dict:
     tokens = issue_token_pair(user, device_id)
     db.session.commit()
     return {**tokens, "user": user}
+
+
+def _verified(password_hash, password, username, address) -> bool:
+    """Whether ``password`` is right. A wrong one counts against the name and address
+    (throttling) and is stored at once, whatever the request does next."""
+    if verify_password(password_hash, password):
+        return True
+    db.session.add(LoginFailure(username=username, address=address))
+    db.session.commit()
+    return False
 
 
 def _refuse_when_throttled(username, address):
@@ -60,17 +69,15 @@ def logout(claims: dict):
 def change_password(caller, claims: dict, current: str, new: str, address: str):
     """The holder's own new password. A wrong current password counts as a failed sign-in
     (a stolen phone cannot guess it unthrottled); every other session is signed out."""
-    from service.people.accounts import record, revoke_tokens
+    from service.people.accounts import record
     _refuse_when_throttled(caller.username, address)
     user = db.session.get(User, caller.id)
-    if not verify_password(user.password_hash, current):
-        db.session.add(LoginFailure(username=user.username, address=address))
-        db.session.commit()
+    if not _verified(user.password_hash, current, user.username, address):
         raise ValidationFailed(errors={"current_password": ["当前密码不对"]})
     problems = weak_password_problems(new, user.username, current)
     if problems:
         raise ValidationFailed(errors={"new_password": problems})
     user.password_hash = hash_password(new)
-    revoke_tokens(db.session, user.id, keep=[claims["rjti"]] if claims.get("rjti") else [])
+    revoke_tokens_of(user.id, keep=[claims["rjti"]] if claims.get("rjti") else [])
     record(db.session, user, "password_changed", None, user.username)
     db.session.commit()

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import current_app, g
 from flask_jwt_extended import create_access_token, create_refresh_token
-from sqlalchemy import or_, update
+from sqlalchemy import false, or_, update
 
 from service.errors import TokenExpired, TokenRevoked, Unauthorized, problem_response
 from service.auth.caller import TOKEN_AND_HOLDER, caller_of
@@ -46,6 +46,15 @@ def rotate_refresh_token(user: User, refresh_jti: str) -> dict:
         raise TokenRevoked()
     device_id = db.session.get(IssuedToken, refresh_jti).device_id
     return issue_token_pair(user, device_id)
+
+
+def revoke_tokens_of(user_id: int, keep=()):
+    """Every token the account holds stops working now, but those of the sessions ``keep``
+    names (refresh tokens' jti: the refresh token and the access tokens issued with it)."""
+    kept = or_(IssuedToken.jti.in_(keep), IssuedToken.refresh_jti.in_(keep)) if keep else false()
+    db.session.execute(update(IssuedToken).where(IssuedToken.user_id == user_id,
+                                                 IssuedToken.revoked_at.is_(None), ~kept)
+                       .values(revoked_at=utcnow()))
 
 
 def revoke_session(access_jti: str, refresh_jti: str | None):

@@ -23,6 +23,7 @@ from service.exports.labels import (AGREEMENT_FORM_NAMES, CATEGORY_NAMES, CHANNE
 from service.exports.writers import town_iso
 from service.extensions import db
 from service.incidents.queries import visible_to as incident_visible_to
+from service.incidents.workflow import REVIEWS
 from service.models import Dispute, Grid, Incident, User, Village
 from service.models.types import utcnow
 from service.personal_data import PersonalDataError
@@ -133,9 +134,9 @@ INCIDENT_COLUMNS = [
     ("满意度", 8), ("复查复核", 10), ("关联纠纷编号", 16), ("事件描述", 50),
 ]
 # A petition's review moments in the order they happen → how the cell reads when that one is
-# the latest set.
-REVIEW_STATES = {"review_requested_at": "复查中", "review_decided_at": "已复查",
-                 "re_review_requested_at": "复核中", "re_review_decided_at": "已复核"}
+# the latest set: 复查中, 已复查, 复核中, 已复核.
+REVIEW_STATES = {moment: label for stage, name in REVIEWS for moment, label in (
+    (f"{stage}_requested_at", f"{name}中"), (f"{stage}_decided_at", f"已{name}"))}
 REVIEW_MOMENTS = tuple(REVIEW_STATES)
 
 

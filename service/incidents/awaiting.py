@@ -10,13 +10,13 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, column, literal, or_
 
-from service.incidents.workflow import ANSWER_AWAITED, PETITION
+from service.incidents.workflow import ANSWER_AWAITED, PETITION, REVIEWS
 
 SET, UNSET = "set", "unset"  # a field's value: any, or none (NULL)
 
 
 class Awaiting(NamedTuple):
-    name: str
+    name: str            # what the list is called, and which cases it holds
     fields: tuple        # (field, value) pairs every incident awaiting it has
     any_of: tuple = ()   # groups of (field, value) pairs: it has all of at least one group
 
@@ -24,13 +24,17 @@ class Awaiting(NamedTuple):
 ANSWERED_CASES = tuple((case,) for case in ANSWER_AWAITED)
 # A dispute report follows its dispute (answered, closed and visited there): never listed.
 AWAITING = {
-    "answer": Awaiting("待答复", (("status", "handled"), ("replied_at", UNSET),
-                                ("dispute_id", UNSET)), ANSWERED_CASES),
-    "visit": Awaiting("待回访", (("status", "closed"), ("visited_at", UNSET),
-                               ("dispute_id", UNSET)), ANSWERED_CASES),
-    "review": Awaiting("待出具复查复核意见", (("status", "closed"), PETITION), (
-        (("review_requested_at", SET), ("review_decided_at", UNSET)),
-        (("re_review_requested_at", SET), ("re_review_decided_at", UNSET)))),
+    "answer": Awaiting("待答复（已处置、尚未答复的信访事项和 12345 工单）",
+                       (("status", "handled"), ("replied_at", UNSET), ("dispute_id", UNSET)),
+                       ANSWERED_CASES),
+    "visit": Awaiting("待回访（已结案、尚未回访的信访事项和 12345 工单）",
+                      (("status", "closed"), ("visited_at", UNSET), ("dispute_id", UNSET)),
+                      ANSWERED_CASES),
+    # a review or re-review asked for and not decided
+    "review": Awaiting("待出具复查复核意见（已请求复查或复核、尚无意见的信访事项）",
+                       (("status", "closed"), PETITION),
+                       tuple(((f"{stage}_requested_at", SET), (f"{stage}_decided_at", UNSET))
+                             for stage, _name in REVIEWS)),
 }
 
 

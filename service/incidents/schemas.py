@@ -122,10 +122,8 @@ class ReportAnswerSchema(IncidentSchema):
         "description": "100 米内、7 天内同类未办结事件，供上报人确认是否重复"})
 
 
-AWAITING_DOC = (
-    "待办：answer 待答复（已处置、尚未答复的信访事项和 12345 工单），visit 待回访（已结案、尚未回访的"
-    "信访事项和 12345 工单），review 待出具复查复核意见（已请求复查或复核、尚无意见的信访事项）；"
-    "与 updated_after 同用时，已办的列在 removed 中")
+AWAITING_DOC = ("待办：" + "，".join(f"{key} {awaiting.name}" for key, awaiting in AWAITING.items())
+                + "；与 updated_after 同用时，已办的列在 removed 中")
 
 
 class IncidentQuerySchema(PageQuerySchema):

@@ -6,7 +6,7 @@ from service.incidents import notices, queries
 from service.incidents.actions import check_version, move, record
 from service.incidents.due import extension_allowed_days, review_request_by, stage_due
 from service.incidents.schemas import CLOCK_SKEW
-from service.incidents.workflow import (ACTION_NAMES, HANDLER, STATUS_NAMES, TOWN,
+from service.incidents.workflow import (ACTION_NAMES, HANDLER, REVIEWS, STATUS_NAMES, TOWN,
                                        awaits_answer, transition_for)
 from service.models import User
 from service.schema_base import town_time
@@ -136,9 +136,6 @@ def _moment(body, field, earliest, now, message):
     if moment < earliest - CLOCK_SKEW or moment > now + CLOCK_SKEW:
         raise ValidationFailed(errors={field: [message]})
     return moment
-
-
-REVIEWS = (("review", "复查"), ("re_review", "复核"))
 
 
 def _request_review(incident, user, body, now):

@@ -76,6 +76,9 @@ RECORD_ACTION_NAMES = {**ACTION_NAMES, "report": "上报", "photo": "添加照�
 STATUS_NAMES = {"reported": "已上报", "accepted": "已受理", "dispatched": "已派遣",
                 "handled": "已处置", "closed": "已结案", "rejected": "不予受理"}
 SATISFIED = 4  # a rating of 4 or 5 (of 1–5) counts as satisfied (满意率)
+# A closed petition's reviews in the order they come, each asked for (``<stage>_requested_at``)
+# and decided (``<stage>_decided_at``): 复查, then 复核 of the 复查's opinion.
+REVIEWS = (("review", "复查"), ("re_review", "复核"))
 
 
 def matched(incident, cases):

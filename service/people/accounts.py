@@ -9,12 +9,11 @@ password also revokes every token it holds.
 import secrets
 from typing import NamedTuple
 
-from sqlalchemy import delete, false, or_, select, update
+from sqlalchemy import delete, select
 
 from service.auth.passwords import hash_password
-from service.models import (AccountEvent, CommitteeMember, IssuedToken, User, UserRole,
-                            WorkerAssignment)
-from service.models.types import utcnow
+from service.auth.tokens import revoke_tokens_of
+from service.models import AccountEvent, CommitteeMember, User, UserRole, WorkerAssignment
 from service.people.roster import COLUMNS, IN_POST, RosterErrors, roster_row
 
 ACCOUNT_ACTION_NAMES = {"created": "新建", "changed": "变更", "deactivated": "停用",
@@ -66,7 +65,7 @@ def apply_roster(session, people, places, operator, progress=lambda _count: None
         changed.append((person.username, differences))
         record(session, user, "changed", differences, operator)
         if not user.active and before["状态"] == IN_POST:
-            revoke_tokens(session, user.id)
+            revoke_tokens_of(user.id)
     absent = session.scalars(select(User).where(
         User.active.is_(True), User.username.not_in([person.username for person in people]))
         .order_by(User.username)).all()
@@ -131,15 +130,6 @@ def _has_active_admin(session):
         UserRole.role == "admin", User.active.is_(True)).limit(1)) is not None
 
 
-def revoke_tokens(session, user_id, keep=()):
-    """Every token the account holds stops working now, but those of the sessions ``keep``
-    names (refresh tokens' jti: the refresh token and the access tokens issued with it)."""
-    kept = or_(IssuedToken.jti.in_(keep), IssuedToken.refresh_jti.in_(keep)) if keep else false()
-    session.execute(update(IssuedToken).where(IssuedToken.user_id == user_id,
-                                              IssuedToken.revoked_at.is_(None), ~kept)
-                    .values(revoked_at=utcnow()))
-
-
 def account(session, username):
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -159,7 +149,7 @@ def deactivate(session, username, operator):
 
 def _deactivate(session, user, reason, operator):
     user.active = False
-    revoke_tokens(session, user.id)
+    revoke_tokens_of(user.id)
     record(session, user, "deactivated", reason, operator)
 
 
@@ -168,6 +158,6 @@ def reset_password(session, username, operator):
     user = account(session, username)
     password = new_password()
     user.password_hash = hash_password(password)
-    revoke_tokens(session, user.id)
+    revoke_tokens_of(user.id)
     record(session, user, "password_reset", None, operator)
     return password
