@@ -36,7 +36,9 @@ def blueprints():
     from service.stats.views import blp as stats
     from service.exports.views import blp as exports
     from service.charts.views import blp as charts
-    return [health, auth, geography, incidents, disputes, notifications, stats, exports, charts]
+    from service.people.views import blp as accounts
+    return [health, auth, geography, incidents, disputes, notifications, stats, exports, charts,
+            accounts]
 
 
 def create_api(app) -> Api:

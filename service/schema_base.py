@@ -20,6 +20,12 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+# The If-Match header of a call that changes a resource, for the OpenAPI document.
+IF_MATCH_DOC = {"parameters": [{"in": "header", "name": "If-Match", "required": False,
+                                "schema": {"type": "string"},
+                                "description": "上次看到的 ETag；已过期时 412 version_mismatch"}]}
+
+
 def id_range():
     return validate.Range(min=1, max=MAX_ID)
 
@@ -87,6 +93,21 @@ def translate_messages(messages):
     if isinstance(messages, list):
         return [translate_messages(message) for message in messages]
     return ENGLISH.get(messages, messages) if isinstance(messages, str) else messages
+
+
+class AssignedTo(fields.String):
+    """``me`` or an account id: the cases dispatched (assigned) to that person, within the
+    caller's scope — one's own to-do list, or a supervisor's hand-over list of someone who
+    left."""
+
+    def __init__(self, **kwargs):
+        super().__init__(load_default=None, validate=validate.Regexp(
+            r"^(me|[1-9][0-9]{0,17})$", error="须为 me 或账号 id"), **kwargs)
+
+    @staticmethod
+    def holder(value, caller_id):
+        """The account id a loaded value names, or None when not given."""
+        return None if value is None else caller_id if value == "me" else int(value)
 
 
 class LocalDateTime(fields.AwareDateTime):

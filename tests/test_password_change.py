@@ -39,7 +39,7 @@ def test_the_holder_changes_it_and_other_sessions_are_signed_out(app, client, au
         "Authorization": f"Bearer {auth.tokens('center01')['refresh_token']}"})
     assert refreshed.status_code == 200  # this session goes on
     result = cli(app, "people", "history", "center01")
-    assert "center01  本人修改密码" in result.output
+    assert "center01（账号）  本人修改密码" in result.output
     assert db.session.query(AccountEvent).count() == 1
 
 

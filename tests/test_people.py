@@ -236,7 +236,7 @@ def test_every_change_is_on_the_accounts_record_with_who_made_it(app, tmp_path):
     assert cli(app, "people", "reset-password", L4_A1).exit_code == 0
     assert cli(app, "people", "deactivate", L4_A1).exit_code == 0
 
-    operator = os.environ.get("SUDO_USER") or getpass.getuser()
+    operator = (os.environ.get("SUDO_USER") or getpass.getuser()) + "（系统用户）"
     moved = history_lines(app, L4_A1)
     assert [line.split()[2:4] for line in moved] == [
         [operator, "变更"], [operator, "重设密码"], [operator, "停用"]]
@@ -249,7 +249,7 @@ def test_every_change_is_on_the_accounts_record_with_who_made_it(app, tmp_path):
 def test_the_record_names_the_person_behind_sudo(app, monkeypatch):
     monkeypatch.setenv("SUDO_USER", "zhang.wei")
     assert cli(app, "people", "reset-password", "center02").exit_code == 0
-    assert history_lines(app, "center02")[0].split()[2:4] == ["zhang.wei", "重设密码"]
+    assert history_lines(app, "center02")[0].split()[2:4] == ["zhang.wei（系统用户）", "重设密码"]
 
 
 def test_the_accounts_record_is_append_only(app, tmp_path):

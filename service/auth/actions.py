@@ -69,7 +69,7 @@ def logout(claims: dict):
 def change_password(caller, claims: dict, current: str, new: str, address: str):
     """The holder's own new password. A wrong current password counts as a failed sign-in
     (a stolen phone cannot guess it unthrottled); every other session is signed out."""
-    from service.people.accounts import record
+    from service.people.accounts import Operator, record
     _refuse_when_throttled(caller.username, address)
     user = db.session.get(User, caller.id)
     if not _verified(user.password_hash, current, user.username, address):
@@ -79,5 +79,5 @@ def change_password(caller, claims: dict, current: str, new: str, address: str):
         raise ValidationFailed(errors={"new_password": problems})
     user.password_hash = hash_password(new)
     revoke_tokens_of(user.id, keep=[claims["rjti"]] if claims.get("rjti") else [])
-    record(db.session, user, "password_changed", None, user.username)
+    record(db.session, user, "password_changed", None, Operator(user.username, user.id))
     db.session.commit()

@@ -8,6 +8,7 @@ from service.extensions import db
 from service.models import Dispute, DisputeMediator, DisputeVillage, FollowUp, RoutingDecision
 from service.models.types import utcnow
 from service.pagination import keyset_page
+from service.schema_base import AssignedTo
 from service.scope import visible_one
 
 NOT_FOUND = ("纠纷案件不存在", "Dispute not found")
@@ -45,9 +46,10 @@ def list_page(user, scope, filters, limit, cursor):
     for name in ("status", "committee_id", "type", "village_id", "channel"):
         if filters.get(name) is not None:
             stmt = stmt.where(getattr(Dispute, name) == filters[name])
-    if filters.get("assigned_to") == "me":
+    holder = AssignedTo.holder(filters.get("assigned_to"), user.id)
+    if holder is not None:
         stmt = stmt.where(Dispute.id.in_(select(DisputeMediator.dispute_id)
-                                         .where(DisputeMediator.user_id == user.id)))
+                                         .where(DisputeMediator.user_id == holder)))
     if filters.get("overdue") is not None:
         late = overdue_condition(utcnow())
         stmt = stmt.where(late if filters["overdue"] else ~late)

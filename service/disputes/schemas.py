@@ -5,7 +5,7 @@ from geo.fields import PointField
 from service.deadlines import WORK_ORDER_TYPES
 from service.models.disputes import DISPUTE_STATUSES
 from service.personal_data import valid_id_number
-from service.schema_base import LocalDateTime, PageQuerySchema, PersonRefSchema, id_range, page_of
+from service.schema_base import AssignedTo, LocalDateTime, PageQuerySchema, PersonRefSchema, id_range, page_of
 
 DISPUTE_TYPES = ("marriage_family", "neighbour", "housing_homestead", "contract",
                  "production_business", "damages", "land_forest", "land_acquisition", "pollution",
@@ -58,7 +58,8 @@ class DisputeQuerySchema(PageQuerySchema):
     village_id = fields.Integer(load_default=None, validate=id_range())
     type = fields.String(load_default=None, validate=validate.OneOf(DISPUTE_TYPES))
     channel = fields.String(load_default=None, validate=validate.Length(max=20))
-    assigned_to = fields.String(load_default=None, validate=validate.OneOf(("me",)))
+    assigned_to = AssignedTo(metadata={
+        "description": "me：指派本人调解的；账号 id：指派这个人调解的（上级为停用、调走的调解员重新指派时用）"})
     overdue = fields.Boolean(load_default=None)
     awaiting = fields.String(load_default=None, validate=validate.OneOf(("follow_up",)),
                              metadata={"description": "待办：follow_up 待回访（达成协议、尚无回访记录的，"

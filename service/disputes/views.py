@@ -15,14 +15,10 @@ from service.disputes.workflow import RECORD_ACTION_NAMES
 from service.extensions import db
 from service.models import DisputeEvent
 from service.pagination import keyset_page
-from service.schema_base import PageQuerySchema
+from service.schema_base import IF_MATCH_DOC, PageQuerySchema
 
 blp = Blueprint("disputes", __name__, url_prefix="/api/v1", description="矛盾纠纷调解")
 # login_required wraps the argument parsing: a call without a valid token is 401, whatever its body.
-
-IF_MATCH_DOC = {"parameters": [{"in": "header", "name": "If-Match", "required": False,
-                                "schema": {"type": "string"},
-                                "description": "上次看到的 ETag；已过期时 412 version_mismatch"}]}
 
 
 def answer(dispute, status=200, headers=None):

@@ -14,6 +14,7 @@ from service.models.incidents import OPEN_STATUSES
 from service.models.types import UtcDateTime, utcnow
 from service.pagination import (encode_cursor, keyset_page, keyset_statement, page_of,
                                 page_params)
+from service.schema_base import AssignedTo
 from service.scope import visible_one
 from service.statements import StatementCache
 
@@ -119,12 +120,12 @@ def list_page(user, scope, filters, limit, cursor):
     """Newest first: (IncidentView rows, next_cursor)."""
     given = _given(filters, FILTERS)
     overdue, awaiting = filters.get("overdue"), filters.get("awaiting")
-    mine = filters.get("assigned_to") == "me"
+    holder = AssignedTo.holder(filters.get("assigned_to"), user.id)
 
     def build():
         stmt = _filtered(_visible_rows(user, scope), given)
-        if mine:
-            stmt = stmt.where(_incidents.c.assignee_id == user.id)
+        if holder is not None:
+            stmt = stmt.where(_incidents.c.assignee_id == bindparam("holder"))
         if awaiting is not None:
             stmt = stmt.where(awaiting_condition(awaiting, _incidents.c))
         if overdue is not None:
@@ -133,9 +134,10 @@ def list_page(user, scope, filters, limit, cursor):
         return keyset_statement(stmt, LIST_KEY, descending=True, with_cursor=bool(cursor),
                                 view=named_incidents)
 
-    stmt = _statements.get(("list", user.id, scope, given, overdue, awaiting, mine,
-                            bool(cursor)), build)
-    params = {**page_params(cursor, LIST_KINDS, limit), **_filter_values(filters, given)}
+    stmt = _statements.get(("list", user.id, scope, given, overdue, awaiting,
+                            holder is not None, bool(cursor)), build)
+    params = {**page_params(cursor, LIST_KINDS, limit), **_filter_values(filters, given),
+              "holder": holder}
     if overdue is not None:
         params["now"] = utcnow()
     rows = _views(db.session.execute(stmt, params))
@@ -171,7 +173,7 @@ def sync_page(user, scope, filters, limit, cursor):
     rows, next_cursor = page_of(_views(db.session.execute(stmt, params)), SYNC_KEY, limit)
     sync_cursor = encode_cursor([rows[-1].change_seq]) if rows else cursor
     wanted = _walk_filter(filters.get("status"), filters.get("awaiting"),
-                          user.id if filters.get("assigned_to") == "me" else None)
+                          AssignedTo.holder(filters.get("assigned_to"), user.id))
     return ([row for row in rows if wanted(row)], [row.id for row in rows if not wanted(row)],
             next_cursor, sync_cursor)
 

@@ -9,8 +9,8 @@ from service.disputes.schemas import DisputeInputSchema
 from service.incidents.awaiting import AWAITING
 from service.incidents.photo_files import SIZES
 from service.models.incidents import CATEGORIES, CHANNELS, STATUSES
-from service.schema_base import (LocalDateTime, PageQuerySchema, PersonRefSchema, PlaceRefSchema,
-                                 id_range, page_of)
+from service.schema_base import (AssignedTo, LocalDateTime, PageQuerySchema, PersonRefSchema,
+                                 PlaceRefSchema, id_range, page_of)
 
 EARLIEST_OCCURRENCE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -137,9 +137,10 @@ class IncidentQuerySchema(PageQuerySchema):
                        "下次同步用 sync_cursor"})
     awaiting = fields.String(load_default=None, validate=validate.OneOf(sorted(AWAITING)),
                              metadata={"description": AWAITING_DOC})
-    assigned_to = fields.String(load_default=None, validate=validate.OneOf(("me",)), metadata={
-        "description": "me：只列派遣给本人处置的（与 status=dispatched 同用即“待我处置”）；"
-                       "与 updated_after 同用时，已改派他人的列在 removed 中"})
+    assigned_to = AssignedTo(metadata={
+        "description": "me：只列派遣给本人处置的（与 status=dispatched 同用即“待我处置”）；账号 id："
+                       "派遣给这个人的（上级为停用、调走的人改派时用）；与 updated_after 同用时，"
+                       "已改派他人的列在 removed 中"})
     overdue = fields.Boolean(load_default=None, metadata={
         "description": "true：只列当前环节已超时限的；false：只列未超时的（不能与 updated_after 同用："
                        "超时不是一次变更，同步时请按 due_at 在本地判断）"})

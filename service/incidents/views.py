@@ -15,7 +15,7 @@ from service.incidents.schemas import (ActionSchema, EventPageSchema, IncidentPa
                                        PhotoUploadSchema, ReportAnswerSchema, ReportSchema)
 from service.incidents.workflow import ACTIONS, RECORD_ACTION_NAMES
 from service.models.types import utcnow
-from service.schema_base import PageQuerySchema
+from service.schema_base import IF_MATCH_DOC, PageQuerySchema
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1", description="事件上报与处置")
 # Incident answers are dumped like their schemas without marshmallow's per-field machinery
@@ -23,10 +23,6 @@ blp = Blueprint("incidents", __name__, url_prefix="/api/v1", description="事件
 dump_incident_page = dumper(IncidentPageSchema())
 dump_incident = dumper(IncidentSchema())
 dump_report_answer = dumper(ReportAnswerSchema())
-
-IF_MATCH_DOC = {"parameters": [{"in": "header", "name": "If-Match", "required": False,
-                                "schema": {"type": "string"},
-                                "description": "上次看到的 ETag；已过期时 412 version_mismatch"}]}
 
 
 def with_etag(dump, body, incident, status=200, headers=None):

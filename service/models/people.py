@@ -76,5 +76,7 @@ class AccountEvent(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(Text)
-    operator: Mapped[str] = mapped_column(String(64))  # who ran the command
+    operator: Mapped[str] = mapped_column(String(64))  # who: a system account, or a username
+    # The account that made the change through the service; None when a command made it.
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -33,6 +33,24 @@ def new_password():
     return secrets.token_urlsafe(12)
 
 
+class Operator(NamedTuple):
+    """Who made a change, for the account's record: the system account that ran a command
+    (``account_id`` None), or the signed-in account that made it through the service."""
+    name: str
+    account_id: int | None = None
+
+
+def operator_label(entry):
+    """Who made a recorded change, as the record shows it."""
+    return f"{entry.operator}（{'账号' if entry.operator_id else '系统用户'}）"
+
+
+class Saved(NamedTuple):
+    user: User
+    password: str | None      # a new account's initial password, to hand over once
+    differences: str | None   # what changed (column: old → new; …), None if nothing did
+
+
 def apply_roster(session, people, places, operator, progress=lambda _count: None,
                  deactivate_absent=False):
     """Bring every account of ``people`` (read_roster) to its row. Active accounts the roster
@@ -43,38 +61,47 @@ def apply_roster(session, people, places, operator, progress=lambda _count: None
         select(User).where(User.username.in_([person.username for person in people])))}
     created, changed, unchanged = [], [], 0
     for person in people:
-        user = users.get(person.username)
-        before = roster_row(user, places) if user else None
-        if user is None:
-            password = new_password()
-            user = User(username=person.username, password_hash=hash_password(password))
-            session.add(user)
-            created.append((person.username, password))
-        _bring_to(session, user, person, places)
-        session.flush()
-        session.refresh(user)
+        saved = save_person(session, users.get(person.username), person, places, operator)
         progress(1)
-        after = roster_row(user, places)
-        if before is None:
-            record(session, user, "created", _fields(after), operator)
-            continue
-        if after == before:
+        if saved.password is not None:
+            created.append((person.username, saved.password))
+        elif saved.differences is not None:
+            changed.append((person.username, saved.differences))
+        else:
             unchanged += 1
-            continue
-        differences = _differences(before, after)
-        changed.append((person.username, differences))
-        record(session, user, "changed", differences, operator)
-        if not user.active and before["状态"] == IN_POST:
-            revoke_tokens_of(user.id)
     absent = session.scalars(select(User).where(
         User.active.is_(True), User.username.not_in([person.username for person in people]))
         .order_by(User.username)).all()
     for user in absent if deactivate_absent else ():
         _deactivate(session, user, "花名册中没有", operator)
-    if not _has_active_admin(session):
-        raise RosterErrors([(0, "导入后将没有在岗的管理员账号")])
+    require_an_admin(session, "导入后将没有在岗的管理员账号")
     return Changes(created, changed, unchanged, [user.username for user in absent],
                    deactivate_absent)
+
+
+def save_person(session, user, person, places, operator) -> Saved:
+    """Bring ``user`` (None: a new account) to ``person``'s roster row, on its record; taking
+    an account out of post revokes its tokens."""
+    before = roster_row(user, places) if user else None
+    password = None
+    if user is None:
+        password = new_password()
+        user = User(username=person.username, password_hash=hash_password(password))
+        session.add(user)
+    _bring_to(session, user, person, places)
+    session.flush()
+    session.refresh(user)
+    after = roster_row(user, places)
+    if before is None:
+        record(session, user, "created", _fields(after), operator)
+        return Saved(user, password, None)
+    if after == before:
+        return Saved(user, None, None)
+    differences = _differences(before, after)
+    record(session, user, "changed", differences, operator)
+    if not user.active and before["状态"] == IN_POST:
+        revoke_tokens_of(user.id)
+    return Saved(user, None, differences)
 
 
 def _fields(row):
@@ -86,15 +113,16 @@ def _differences(before, after):
                     for column in COLUMNS if before[column] != after[column])
 
 
-def record(session, user, action, detail, operator):
+def record(session, user, action, detail, operator: Operator):
     """An entry in the account's record."""
-    session.add(AccountEvent(user_id=user.id, action=action, detail=detail, operator=operator))
+    session.add(AccountEvent(user_id=user.id, action=action, detail=detail,
+                             operator=operator.name, operator_id=operator.account_id))
 
 
-def history(session, username):
+def history(session, user):
     """The account's record, oldest first."""
-    return session.scalars(select(AccountEvent).where(
-        AccountEvent.user_id == account(session, username).id).order_by(AccountEvent.id)).all()
+    return session.scalars(select(AccountEvent).where(AccountEvent.user_id == user.id)
+                           .order_by(AccountEvent.id)).all()
 
 
 def _bring_to(session, user, person, places):
@@ -125,9 +153,12 @@ def _assignments(person, places):
     return [assignment(level, code) for level, code in person.posts]
 
 
-def _has_active_admin(session):
-    return session.scalar(select(User.id).join(UserRole).where(
-        UserRole.role == "admin", User.active.is_(True)).limit(1)) is not None
+def require_an_admin(session, refusal):
+    """Refuse (RosterErrors) a change that would leave no active administrator."""
+    session.flush()
+    if session.scalar(select(User.id).join(UserRole).where(
+            UserRole.role == "admin", User.active.is_(True)).limit(1)) is None:
+        raise RosterErrors([(0, refusal)])
 
 
 def account(session, username):
@@ -137,13 +168,10 @@ def account(session, username):
     return user
 
 
-def deactivate(session, username, operator):
+def deactivate(session, user, operator, reason=None):
     """停用: the account can no longer sign in, and its tokens stop working."""
-    user = account(session, username)
-    _deactivate(session, user, None, operator)
-    session.flush()
-    if not _has_active_admin(session):
-        raise RosterErrors([(0, "停用后将没有在岗的管理员账号")])
+    _deactivate(session, user, reason, operator)
+    require_an_admin(session, "停用后将没有在岗的管理员账号")
     return user
 
 
@@ -153,9 +181,8 @@ def _deactivate(session, user, reason, operator):
     record(session, user, "deactivated", reason, operator)
 
 
-def reset_password(session, username, operator):
+def reset_password(session, user, operator):
     """A new password for the account, returned once; its tokens stop working."""
-    user = account(session, username)
     password = new_password()
     user.password_hash = hash_password(password)
     revoke_tokens_of(user.id)

@@ -9,7 +9,8 @@ import click
 
 from service.extensions import db
 from service.schema_base import town_time
-from service.people.accounts import (ACCOUNT_ACTION_NAMES, apply_roster, deactivate, history,
+from service.people.accounts import (ACCOUNT_ACTION_NAMES, Operator, account, apply_roster,
+                                     deactivate, history, operator_label,
                                      reset_password)
 from service.people.roster import COLUMNS, Places, RosterErrors, all_users, read_roster, roster_csv
 
@@ -22,7 +23,7 @@ def people_group():
 def operator():
     """Who is running the command, for the account's record: the person behind ``sudo`` rather
     than root."""
-    return os.environ.get("SUDO_USER") or getpass.getuser()
+    return Operator(os.environ.get("SUDO_USER") or getpass.getuser())
 
 
 @people_group.command("export")
@@ -91,7 +92,7 @@ def import_command(roster_file, passwords_file, deactivate_absent, dry_run):
 @click.argument("username")
 def deactivate_command(username):
     """停用账号：不能再登录，已发的令牌随即失效；案卷中的记录不变。"""
-    _act(lambda: deactivate(db.session, username, operator()))
+    _act(lambda: deactivate(db.session, account(db.session, username), operator()))
     click.echo(f"已停用 {username}")
 
 
@@ -99,7 +100,8 @@ def deactivate_command(username):
 @click.argument("username")
 def reset_password_command(username):
     """重设密码：生成新密码并只显示这一次，已发的令牌随即失效。"""
-    password = _act(lambda: reset_password(db.session, username, operator()))
+    password = _act(lambda: reset_password(db.session, account(db.session, username),
+                                                 operator()))
     click.echo(f"{username} 的新密码：{password}")
 
 
@@ -107,8 +109,8 @@ def reset_password_command(username):
 @click.argument("username")
 def history_command(username):
     """账号的变更记录：何时、由谁（运行命令的系统账号）做了什么。"""
-    for entry in _act(lambda: history(db.session, username)):
-        line = (f"{town_time(entry.created_at):%Y-%m-%d %H:%M:%S}  {entry.operator}  "
+    for entry in _act(lambda: history(db.session, account(db.session, username))):
+        line = (f"{town_time(entry.created_at):%Y-%m-%d %H:%M:%S}  {operator_label(entry)}  "
                 f"{ACCOUNT_ACTION_NAMES[entry.action]}")
         click.echo(line + (f"  {entry.detail}" if entry.detail else ""))
 

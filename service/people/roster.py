@@ -54,21 +54,27 @@ class Places(NamedTuple):
     grids: dict               # code → (id, village id)
     committees: dict          # TOWN_COMMITTEE or village code → committee id
     codes: dict               # ("village" | "grid" | "committee", id) → code
+    names: dict               # ("village" | "grid" | "committee", id) → name
 
     @classmethod
     def of(cls, session):
         town = session.scalar(select(Town))
-        villages = dict(session.execute(select(Village.code, Village.id)).all())
-        grids = {code: (grid_id, village_id) for code, grid_id, village_id in
-                 session.execute(select(Grid.code, Grid.id, Grid.village_id))}
-        village_codes = {village_id: code for code, village_id in villages.items()}
-        committees = {TOWN_COMMITTEE if village_id is None else village_codes[village_id]:
-                      committee_id for committee_id, village_id in
-                      session.execute(select(Committee.id, Committee.village_id))}
+        village_rows = session.execute(select(Village.id, Village.code, Village.name)).all()
+        grid_rows = session.execute(select(Grid.id, Grid.code, Grid.name, Grid.village_id)).all()
+        committee_rows = session.execute(
+            select(Committee.id, Committee.village_id, Committee.name)).all()
+        villages = {code: id_ for id_, code, _ in village_rows}
+        grids = {code: (id_, village_id) for id_, code, _, village_id in grid_rows}
+        village_codes = {id_: code for id_, code, _ in village_rows}
+        committees = {TOWN_COMMITTEE if village_id is None else village_codes[village_id]: id_
+                      for id_, village_id, _ in committee_rows}
         codes = {**{("village", id_): code for code, id_ in villages.items()},
                  **{("grid", id_): code for code, (id_, _) in grids.items()},
                  **{("committee", id_): code for code, id_ in committees.items()}}
-        return cls(town, villages, grids, committees, codes)
+        names = {**{("village", id_): name for id_, _, name in village_rows},
+                 **{("grid", id_): name for id_, _, name, _ in grid_rows},
+                 **{("committee", id_): name for id_, _, name in committee_rows}}
+        return cls(town, villages, grids, committees, codes, names)
 
 
 def read_roster(text, places):
@@ -82,10 +88,10 @@ def read_roster(text, places):
         cells = {column: (row.get(column) or "").strip() for column in COLUMNS}
         if not any(cells.values()):
             continue  # a spreadsheet's empty line
-        person, row_problems = _person(line, cells, places)
+        person, row_problems = person_of(cells, places, line)
         if person.username in seen:
-            row_problems.append(f"账号 {person.username} 与第 {seen[person.username]} 行重复")
-        problems += [(line, message) for message in row_problems]
+            row_problems.append(("账号", f"账号 {person.username} 与第 {seen[person.username]} 行重复"))
+        problems += [(line, message) for _column, message in row_problems]
         if not row_problems:
             seen[person.username] = line
             people.append(person)
@@ -94,27 +100,29 @@ def read_roster(text, places):
     return people
 
 
-def _person(line, cells, places):
+def person_of(cells, places, line=0):
+    """The Person a roster row's cells (column → text) describe, and its problems as
+    [(column, message)]: the roster lists them by line, the accounts API by field."""
     problems = []
     username, name, phone = cells["账号"], cells["姓名"], cells["电话"] or None
     if not USERNAME.fullmatch(username):
-        problems.append("账号须为 2–64 个字母、数字或 _ . @ -")
+        problems.append(("账号", "账号须为 2–64 个字母、数字或 _ . @ -"))
     if not name or len(name) > 50:
-        problems.append("姓名不能为空，最多 50 字")
+        problems.append(("姓名", "姓名不能为空，最多 50 字"))
     if phone and not PHONE.fullmatch(phone):
-        problems.append(f"电话“{phone}”不是电话号码")
+        problems.append(("电话", f"电话“{phone}”不是电话号码"))
     names = [part for part in SEPARATORS.split(cells["角色"]) if part]
     unknown = [part for part in names if part not in ROLES_BY_NAME and part not in ROLE_NAMES]
     if unknown or not names:
-        problems.append(f"角色须为 {'、'.join(ROLES_BY_NAME)} 中的一个或几个"
-                        + (f"，没有“{'、'.join(unknown)}”" if unknown else ""))
+        problems.append(("角色", f"角色须为 {'、'.join(ROLES_BY_NAME)} 中的一个或几个"
+                         + (f"，没有“{'、'.join(unknown)}”" if unknown else "")))
     roles = frozenset(ROLES_BY_NAME.get(part, part) for part in names)
     posts, post_problems = _posts(cells["网格员层级"], cells["负责区域"], roles, places)
-    problems += post_problems
+    problems += [("负责区域", message) for message in post_problems]
     committee, head = cells["调委会"] or None, cells["调委会主任"] == YES
     problems += _committee_problems(committee, head, cells["调委会主任"], roles, places)
     if cells["状态"] not in ("", IN_POST, LEFT):
-        problems.append(f"状态须为“{IN_POST}”或“{LEFT}”")
+        problems.append(("状态", f"状态须为“{IN_POST}”或“{LEFT}”"))
     return Person(line, username, name, phone, roles, posts, committee, head,
                   cells["状态"] != LEFT), problems
 
@@ -157,13 +165,13 @@ def _posts(level_text, area_text, roles, places):
 def _committee_problems(committee, head, head_text, roles, places):
     problems = []
     if committee is not None and committee not in places.committees:
-        problems.append(f"调委会填“{TOWN_COMMITTEE}”或村（社区）代码，没有 {committee} 的调委会")
+        problems.append(("调委会", f"调委会填“{TOWN_COMMITTEE}”或村（社区）代码，没有 {committee} 的调委会"))
     if ("mediator" in roles) != (committee is not None):
-        problems.append("调解员须填所在调委会，不是调解员的不填")
+        problems.append(("调委会", "调解员须填所在调委会，不是调解员的不填"))
     if head_text not in ("", YES, "否"):
-        problems.append(f"调委会主任填“{YES}”或留空")
+        problems.append(("调委会主任", f"调委会主任填“{YES}”或留空"))
     elif head and committee is None:
-        problems.append("调委会主任须填所在调委会")
+        problems.append(("调委会主任", "调委会主任须填所在调委会"))
     return problems
 
 
@@ -172,7 +180,7 @@ def roster_row(user, places):
     levels = sorted({a.level for a in user.assignments})
     areas = [places.town.code if a.level == 1 else places.codes["grid", a.grid_id]
              if a.level == 4 else places.codes["village", a.village_id]
-             for a in sorted(user.assignments, key=_area_order)]
+             for a in sorted(user.assignments, key=post_order)]
     membership = user.memberships[0] if user.memberships else None
     return {"账号": user.username, "姓名": user.name, "电话": user.phone or "",
             "角色": "、".join(ROLE_NAMES[role] for role in ROLE_NAMES if role in user.role_names),
@@ -183,7 +191,7 @@ def roster_row(user, places):
             "状态": IN_POST if user.active else LEFT}
 
 
-def _area_order(assignment):
+def post_order(assignment):
     return (assignment.level, assignment.grid_id or 0, assignment.village_id or 0)
 
 

@@ -1,0 +1,190 @@
+"""Account administration through the service (账号管理): what ``flask people`` does from the
+command line, one account at a time from the administrator's console — the same roster rules,
+the same record, which names the administrator who made each change."""
+import hashlib
+import json
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from service.errors import (Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed,
+                            VersionMismatch)
+from service.extensions import db
+from service.models import (CommitteeMember, Dispute, DisputeMediator, Incident, User, UserRole,
+                            WorkerAssignment)
+from service.pagination import keyset_page
+from service.people import accounts
+from service.people.roster import IN_POST, LEFT, YES, Places, person_of, roster_row
+from service.versions import matches
+
+# The field of an account's JSON that each roster column stands for, to place a problem.
+FIELDS = {"账号": "username", "姓名": "name", "电话": "phone", "角色": "roles",
+          "负责区域": "posts", "调委会": "committee_id", "调委会主任": "committee_head",
+          "状态": "active"}
+# Work that stops when its holder leaves: cases dispatched to them to handle, disputes they
+# were assigned to mediate and that are still being mediated.
+HELD_INCIDENT_STATUSES = ("dispatched",)
+HELD_DISPUTE_STATUSES = ("accepted", "mediating")
+
+
+def require_admin(caller):
+    if "admin" not in caller.role_names:
+        raise Forbidden("只有管理员可以管理账号", "Only administrators manage accounts")
+
+
+def _operator(caller):
+    return accounts.Operator(caller.username, caller.id)
+
+
+def account_of(caller, account_id):
+    """The account ``account_id``, for an administrator."""
+    require_admin(caller)
+    user = db.session.get(User, account_id)
+    if user is None:
+        raise NotFound("账号不存在", "Account not found")
+    return user
+
+
+def etag_of(user, places):
+    """A version of the account: its roster row, hashed (what an edit can change)."""
+    row = json.dumps(roster_row(user, places), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(row.encode()).hexdigest()[:20]
+
+
+def _check_version(user, places, if_match):
+    if not matches(if_match, etag_of(user, places), None):
+        raise VersionMismatch("账号已被他人修改，请刷新后重试",
+                              "The account changed; reload and retry")
+
+
+def list_page(caller, filters, limit, cursor):
+    """Accounts by id, filtered by a search text, role, area, committee and state."""
+    require_admin(caller)
+    stmt = select(User).options(selectinload(User.roles), selectinload(User.assignments),
+                                selectinload(User.memberships))
+    if filters.get("q"):
+        pattern = "%" + filters["q"].replace("\\", "\\\\").replace("%", "\\%") \
+            .replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(*(column.like(pattern, escape="\\")
+                                for column in (User.username, User.name, User.phone))))
+    if filters.get("role"):
+        stmt = stmt.where(exists().where(UserRole.user_id == User.id,
+                                         UserRole.role == filters["role"]))
+    for name in ("village_id", "grid_id"):
+        if filters.get(name) is not None:
+            stmt = stmt.where(exists().where(WorkerAssignment.user_id == User.id,
+                                             getattr(WorkerAssignment, name) == filters[name]))
+    if filters.get("committee_id") is not None:
+        stmt = stmt.where(exists().where(CommitteeMember.user_id == User.id,
+                                         CommitteeMember.committee_id == filters["committee_id"]))
+    if filters.get("active") is not None:
+        stmt = stmt.where(User.active.is_(filters["active"]))
+    return keyset_page(db.session, stmt, [User.id], [int], limit, cursor)
+
+
+def held_work(user):
+    """How many open cases ``user`` holds: incidents to handle, disputes to mediate."""
+    incidents = db.session.scalar(select(func.count()).select_from(Incident).where(
+        Incident.assignee_id == user.id, Incident.status.in_(HELD_INCIDENT_STATUSES)))
+    disputes = db.session.scalar(select(func.count()).select_from(DisputeMediator)
+                                 .join(Dispute, Dispute.id == DisputeMediator.dispute_id)
+                                 .where(DisputeMediator.user_id == user.id,
+                                        Dispute.status.in_(HELD_DISPUTE_STATUSES)))
+    return {"incidents": incidents, "disputes": disputes}
+
+
+def create(caller, body):
+    """A new account from its fields; returns (user, initial password)."""
+    require_admin(caller)
+    places = Places.of(db.session)
+    if db.session.scalar(select(User.id).where(User.username == body["username"])) is not None:
+        raise _username_taken(body["username"])
+    person = _checked_person(body, places)
+    try:
+        saved = accounts.save_person(db.session, None, person, places, _operator(caller))
+    except IntegrityError:  # the same username, created at the same moment by another request
+        db.session.rollback()
+        raise _username_taken(body["username"]) from None
+    db.session.commit()
+    return saved.user, saved.password
+
+
+def update(caller, account_id, body, if_match):
+    """The account brought to ``body`` (every field, as a roster row is), on its record."""
+    user = account_of(caller, account_id)
+    places = Places.of(db.session)
+    _check_version(user, places, if_match)
+    person = _checked_person({**body, "username": user.username}, places)
+    if user.id == caller.id and not ("admin" in person.roles and person.active):
+        raise _not_on_oneself("不能停用自己的账号或取消自己的管理员角色（请另一位管理员来做）")
+    accounts.save_person(db.session, user, person, places, _operator(caller))
+    db.session.commit()
+    return user
+
+
+def deactivate(caller, account_id, reason, if_match):
+    """停用: no more sign-ins, every token revoked; the cases they hold stay theirs until a
+    supervisor dispatches or assigns them on (``held_work`` tells how many)."""
+    user = account_of(caller, account_id)
+    _check_version(user, Places.of(db.session), if_match)
+    if user.id == caller.id:
+        raise _not_on_oneself("不能停用自己的账号（请另一位管理员来做）")
+    if not user.active:
+        raise InvalidTransition("该账号已停用", "The account is deactivated already")
+    accounts.deactivate(db.session, user, _operator(caller), reason)
+    db.session.commit()
+    return user
+
+
+def reset_password(caller, account_id):
+    """A new password, returned once; every token of the account stops working."""
+    user = account_of(caller, account_id)
+    if user.id == caller.id:
+        raise _not_on_oneself("自己的密码请用“修改密码”（POST /api/v1/me/password）")
+    password = accounts.reset_password(db.session, user, _operator(caller))
+    db.session.commit()
+    return password
+
+
+def _not_on_oneself(message_zh):
+    """The caller is an active administrator who keeps both through the console, so the town
+    is never left without one."""
+    return Conflict(message_zh, "Not on one's own account")
+
+
+def _username_taken(username):
+    return Conflict(f"账号 {username} 已存在", f"The username {username} is taken")
+
+
+def _checked_person(body, places):
+    """The roster Person ``body`` describes; every problem at its field (422)."""
+    errors = {}
+    areas = []
+    for post in body["posts"]:
+        if post["level"] == 1:
+            continue  # the town: the only area of level 1
+        kind = "grid" if post["level"] == 4 else "village"
+        code = places.codes.get((kind, post.get("area_id")))
+        if code is None:
+            errors.setdefault("posts", []).append(
+                f"第{post['level']}级的负责区域须为{'网格' if kind == 'grid' else '村（社区）'}的 id，"
+                f"没有 {post.get('area_id')}")
+        areas.append(code or "")
+    committee = None
+    if body["committee_id"] is not None:
+        committee = places.codes.get(("committee", body["committee_id"]))
+        if committee is None:
+            errors.setdefault("committee_id", []).append(f"没有 id 为 {body['committee_id']} 的调委会")
+    cells = {"账号": body["username"], "姓名": body["name"].strip(),
+             "电话": (body["phone"] or "").strip(), "角色": "、".join(body["roles"]),
+             "网格员层级": "、".join(str(post["level"]) for post in body["posts"]),
+             "负责区域": "、".join(code for code in areas if code),
+             "调委会": committee or "", "调委会主任": YES if body["committee_head"] else "",
+             "状态": IN_POST if body["active"] else LEFT}
+    person, problems = person_of(cells, places)
+    for column, message in problems:
+        errors.setdefault(FIELDS[column], []).append(message)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return person

@@ -1,0 +1,144 @@
+"""Account administration endpoints (账号管理, administrators only): list, read, create,
+change, deactivate, reset a password, and each account's record."""
+from functools import wraps
+
+from flask import request, url_for
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from service.auth.current import login_required
+from service.extensions import db
+from service.models import AccountEvent
+from service.pagination import keyset_page
+from service.people import actions
+from service.people.accounts import ACCOUNT_ACTION_NAMES
+from service.people.roster import ROLE_NAMES, Places, post_order
+from service.people.schemas import (AccountChangeSchema, AccountCreateSchema,
+                                    AccountDetailSchema, AccountEventSchema, AccountQuerySchema,
+                                    AccountSchema, CreatedAccountSchema, DeactivateSchema,
+                                    NewPasswordSchema)
+from service.schema_base import IF_MATCH_DOC, PageQuerySchema, page_of
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1",
+                description="账号管理（管理员）：与 flask people 命令同一套规则和变更记录")
+PRIVATE = {"Cache-Control": "no-store"}  # answers that carry a password
+
+
+def admin_required(view):
+    """Refuse (403) anyone but an administrator before their request is read."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        actions.require_admin(current_user)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def account_item(user, places):
+    membership = user.memberships[0] if user.memberships else None
+    return {
+        "id": user.id, "username": user.username, "name": user.name, "phone": user.phone,
+        "roles": [role for role in ROLE_NAMES if role in user.role_names],
+        "posts": [{"level": post.level, "area": _area(post, places)}
+                  for post in sorted(user.assignments, key=post_order)],
+        "committee": membership and {"id": membership.committee_id,
+                                     "name": places.names["committee", membership.committee_id]},
+        "committee_head": bool(membership and membership.is_head),
+        "active": user.active, "created_at": user.created_at,
+    }
+
+
+def _area(post, places):
+    if post.level == 1:
+        return {"id": places.town.id, "code": places.town.code, "name": places.town.name}
+    kind, area_id = ("grid", post.grid_id) if post.level == 4 else ("village", post.village_id)
+    return {"id": area_id, "code": places.codes[kind, area_id], "name": places.names[kind, area_id]}
+
+
+def _detail(user, status=200, headers=None, **extra):
+    places = Places.of(db.session)
+    body = {**account_item(user, places), "held_work": actions.held_work(user), **extra}
+    return body, status, {"ETag": f'"{actions.etag_of(user, places)}"', **(headers or {})}
+
+
+@blp.route("/accounts", methods=["GET"])
+@login_required
+@admin_required
+@blp.arguments(AccountQuerySchema, location="query")
+@blp.response(200, page_of(AccountSchema, "AccountPage"))
+def accounts(args):
+    """账号列表：按账号、姓名或电话查找，按角色、村（社区）、网格、调委会、在岗与否筛选"""
+    rows, next_cursor = actions.list_page(current_user, args, args["limit"], args["cursor"])
+    places = Places.of(db.session)
+    return {"items": [account_item(user, places) for user in rows], "next_cursor": next_cursor}
+
+
+@blp.route("/accounts", methods=["POST"])
+@login_required
+@admin_required
+@blp.arguments(AccountCreateSchema)
+@blp.response(201, CreatedAccountSchema)
+def create(body):
+    """新建账号：与花名册一行同样校验；初始密码只在这次回答中给出"""
+    user, password = actions.create(current_user, body)
+    return _detail(user, 201, {"Location": url_for("accounts.account", account_id=user.id),
+                               **PRIVATE}, initial_password=password)
+
+
+@blp.route("/accounts/<int:account_id>", methods=["GET"])
+@login_required
+@admin_required
+@blp.response(200, AccountDetailSchema)
+def account(account_id):
+    """一个账号：岗位、调委会、在岗与否，以及手上未办完的案件"""
+    return _detail(actions.account_of(current_user, account_id))
+
+
+@blp.route("/accounts/<int:account_id>", methods=["PUT"])
+@login_required
+@admin_required
+@blp.arguments(AccountChangeSchema)
+@blp.response(200, AccountDetailSchema)
+@blp.doc(**IF_MATCH_DOC)
+def change(body, account_id):
+    """修改账号（调动网格、任职、调委会、停用或恢复）：各字段整体替换，记入变更记录"""
+    return _detail(actions.update(current_user, account_id, body, request.headers.get("If-Match")))
+
+
+@blp.route("/accounts/<int:account_id>/deactivate", methods=["POST"])
+@login_required
+@admin_required
+@blp.arguments(DeactivateSchema)
+@blp.response(200, AccountDetailSchema)
+@blp.doc(**IF_MATCH_DOC)
+def deactivate(body, account_id):
+    """停用账号：不能再登录，已发的令牌随即失效；held_work 是待上级改派的案件"""
+    return _detail(actions.deactivate(current_user, account_id, body["reason"],
+                                      request.headers.get("If-Match")))
+
+
+@blp.route("/accounts/<int:account_id>/reset-password", methods=["POST"])
+@login_required
+@admin_required
+@blp.response(200, NewPasswordSchema)
+def reset_password(account_id):
+    """重设密码：新密码只在这次回答中给出，已发的令牌随即失效"""
+    return {"password": actions.reset_password(current_user, account_id)}, 200, PRIVATE
+
+
+@blp.route("/accounts/<int:account_id>/events", methods=["GET"])
+@login_required
+@admin_required
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, page_of(AccountEventSchema, "AccountEventPage"))
+def events(args, account_id):
+    """账号的变更记录，最早在前：何时、由谁（账号或系统用户）做了什么"""
+    user = actions.account_of(current_user, account_id)
+    rows, next_cursor = keyset_page(
+        db.session, db.select(AccountEvent).where(AccountEvent.user_id == user.id),
+        [AccountEvent.id], [int], args["limit"], args["cursor"])
+    return {"items": [{
+        "id": row.id, "action": row.action, "action_name": ACCOUNT_ACTION_NAMES[row.action],
+        "detail": row.detail, "operator": {"name": row.operator, "account_id": row.operator_id},
+        "created_at": row.created_at} for row in rows], "next_cursor": next_cursor}

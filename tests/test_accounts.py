@@ -1,0 +1,285 @@
+"""/accounts: the administrator's console manages accounts under the roster's rules — only an
+administrator, every problem at its field with nothing written, a move that holds from the next
+request, deactivation and password resets that revoke tokens, each change on the account's
+record naming the administrator — on both databases."""
+import pytest
+from sqlalchemy import func, select
+
+from service.extensions import db
+from service.models import AccountEvent, CommitteeMember, User, UserRole, WorkerAssignment
+from tests.disputes import conftest as disputes
+from tests.disputes.conftest import cli, cli_text
+from tests.incidents.conftest import drive, point_in, reported, user_id
+from tests.problems import assert_problem
+from tests.town import API, GRID_A1, GRID_B1, VILLAGE_A, grid, village
+
+L4_A1 = f"l4-{GRID_A1}"
+
+
+@pytest.fixture(autouse=True)
+def one_request_one_context(fresh_request_context):
+    """Every test request here runs in a context of its own (tests/conftest.py)."""
+
+
+def people_rows():
+    db.session.remove()
+    counts = tuple(db.session.scalar(select(func.count()).select_from(model)) for model in
+                   (User, UserRole, WorkerAssignment, CommitteeMember, AccountEvent))
+    db.session.remove()
+    return counts
+
+
+def new_worker(grid_code=GRID_B1, **overrides):
+    return {"username": "l4-new", "name": "新来的网格员", "phone": "13800000000",
+            "roles": ["worker"], "posts": [{"level": 4, "area_id": grid(grid_code).id}],
+            **overrides}
+
+
+def as_change(account):
+    """The fields of an account's answer, as a change sends them back."""
+    return {"name": account["name"], "phone": account["phone"], "roles": account["roles"],
+            "posts": [{"level": post["level"], "area_id": post["area"]["id"]}
+                      for post in account["posts"]],
+            "committee_id": account["committee"] and account["committee"]["id"],
+            "committee_head": account["committee_head"], "active": account["active"]}
+
+
+def account_of(client, auth, username):
+    found = client.get(f"{API}/accounts", headers=auth.headers("admin"),
+                       query_string={"q": username}).get_json()["items"]
+    account_id = next(item["id"] for item in found if item["username"] == username)
+    return client.get(f"{API}/accounts/{account_id}", headers=auth.headers("admin"))
+
+
+@pytest.mark.parametrize("username", ["center01", "l1-01", L4_A1, f"med-{VILLAGE_A}-1"])
+def test_only_an_administrator_manages_accounts(client, auth, username):
+    target = user_id(auth, "l1-02")
+    before = people_rows()
+    headers = auth.headers(username)
+    calls = [("get", "/accounts", None), ("get", f"/accounts/{target}", None),
+             ("post", "/accounts", new_worker()), ("put", f"/accounts/{target}", new_worker()),
+             ("post", f"/accounts/{target}/deactivate", {}),
+             ("post", f"/accounts/{target}/reset-password", None),
+             ("get", f"/accounts/{target}/events", None)]
+    for method, path, body in calls:
+        answer = getattr(client, method)(API + path, headers=headers, json=body)
+        assert_problem(answer, 403, "forbidden")
+    assert_problem(client.get(f"{API}/accounts"), 401, "unauthorized")
+    assert people_rows() == before
+
+
+def test_a_new_account_signs_in_with_the_password_given_once(client, auth):
+    answer = client.post(f"{API}/accounts", headers=auth.headers("admin"), json=new_worker())
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.headers["Cache-Control"] == "no-store"
+    created = answer.get_json()
+    assert answer.headers["Location"].endswith(f"/accounts/{created['id']}")
+    assert created["posts"] == [{"level": 4, "area": {
+        "id": grid(GRID_B1).id, "code": GRID_B1, "name": grid(GRID_B1).name}}]
+    assert created["held_work"] == {"incidents": 0, "disputes": 0}
+
+    signed_in = auth.login("l4-new", created["initial_password"])
+    assert signed_in.status_code == 200, signed_in.get_json()
+    assert signed_in.get_json()["user"]["scope"]["grid_ids"] == [grid(GRID_B1).id]
+    read = client.get(f"{API}/accounts/{created['id']}", headers=auth.headers("admin")).get_json()
+    assert "initial_password" not in read and read["username"] == "l4-new"
+
+    record = client.get(f"{API}/accounts/{created['id']}/events",
+                        headers=auth.headers("admin")).get_json()["items"]
+    assert [(entry["action"], entry["operator"]) for entry in record] == [
+        ("created", {"name": "admin", "account_id": user_id(auth, "admin")})]
+    assert f"负责区域：{GRID_B1}" in record[0]["detail"]
+
+    taken = client.post(f"{API}/accounts", headers=auth.headers("admin"), json=new_worker())
+    assert "l4-new" in assert_problem(taken, 409, "conflict")["detail"]
+
+
+def test_every_problem_is_named_at_its_field_and_nothing_is_written(client, auth):
+    before = people_rows()
+    cases = [
+        (new_worker(posts=[{"level": 4, "area_id": village(VILLAGE_A).id + 100000}]), "posts"),
+        (new_worker(posts=[{"level": 3, "area_id": grid(GRID_A1).id + 100000}]), "posts"),
+        (new_worker(posts=[{"level": 3, "area_id": village(VILLAGE_A).id}],
+                    roles=["mediator"]), "posts"),
+        (new_worker(roles=["mediator"], posts=[]), "committee_id"),
+        (new_worker(committee_id=999999), "committee_id"),
+        (new_worker(roles=["cook"]), "roles"),
+        (new_worker(username="有空格 的账号"), "username"),
+        (new_worker(phone="not a phone"), "phone"),
+        (new_worker(name=" "), "name"),
+        (new_worker(committee_head=True), "committee_head"),
+    ]
+    for body, field in cases:
+        answer = client.post(f"{API}/accounts", headers=auth.headers("admin"), json=body)
+        problem = assert_problem(answer, 422, "validation_failed")
+        assert field in problem["errors"], (body, problem)
+    assert people_rows() == before
+
+
+def test_a_move_holds_from_the_next_request_and_a_stale_edit_changes_nothing(client, auth):
+    incident = reported(client, auth, "center01", location={
+        "type": "Point", "coordinates": list(point_in(GRID_A1))})
+    worker = auth.headers(L4_A1)
+    assert client.get(f"{API}/incidents/{incident['id']}", headers=worker).status_code == 200
+    read = account_of(client, auth, L4_A1)
+    account, etag = read.get_json(), read.headers["ETag"]
+    moved = {**as_change(account), "posts": [{"level": 4, "area_id": grid(GRID_B1).id}]}
+
+    answer = client.put(f"{API}/accounts/{account['id']}", json=moved,
+                        headers=auth.headers("admin", **{"If-Match": etag}))
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.headers["ETag"] != etag
+    assert client.get(f"{API}/me", headers=worker).get_json()["scope"]["grid_ids"] == [
+        grid(GRID_B1).id]
+    assert client.get(f"{API}/incidents/{incident['id']}", headers=worker).status_code == 404
+
+    before = people_rows()
+    stale = client.put(f"{API}/accounts/{account['id']}", json=as_change(account),
+                       headers=auth.headers("admin", **{"If-Match": etag}))
+    assert_problem(stale, 412, "version_mismatch")
+    assert people_rows() == before
+    record = client.get(f"{API}/accounts/{account['id']}/events",
+                        headers=auth.headers("admin")).get_json()["items"]
+    assert [entry["action"] for entry in record] == ["changed"]
+    assert f"负责区域：{GRID_A1} → {GRID_B1}" in record[0]["detail"]
+    history = cli(client.application, "people", "history", L4_A1)
+    assert "admin（账号）  变更" in cli_text(history)
+
+
+def test_deactivating_revokes_tokens_and_shows_the_cases_left_to_hand_over(client, auth):
+    incident = reported(client, auth, "center01", location={
+        "type": "Point", "coordinates": list(point_in(GRID_A1))})
+    drive(client, auth, incident["id"], "dispatched")
+    worker = auth.headers(L4_A1)
+    account = account_of(client, auth, L4_A1).get_json()
+    assert account["held_work"] == {"incidents": 1, "disputes": 0}
+
+    answer = client.post(f"{API}/accounts/{account['id']}/deactivate",
+                         headers=auth.headers("admin"), json={"reason": "调离本镇"})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["active"] is False
+    assert answer.get_json()["held_work"] == {"incidents": 1, "disputes": 0}
+    assert client.get(f"{API}/me", headers=worker).status_code == 401
+    assert auth.login(L4_A1).status_code == 403  # deactivated
+    again = client.post(f"{API}/accounts/{account['id']}/deactivate",
+                        headers=auth.headers("admin"), json={})
+    assert_problem(again, 409, "invalid_transition")
+    record = client.get(f"{API}/accounts/{account['id']}/events",
+                        headers=auth.headers("admin")).get_json()["items"]
+    assert [(entry["action"], entry["detail"]) for entry in record] == [
+        ("deactivated", "调离本镇")]
+
+    # a supervisor hands the case over: it is no longer the deactivated worker's
+    acted = client.post(f"{API}/incidents/{incident['id']}/dispatch",
+                        headers=auth.headers("center01"),
+                        json={"assignee_id": user_id(auth, "l3-" + VILLAGE_A)})
+    assert acted.status_code == 200, acted.get_json()
+    assert client.get(f"{API}/accounts/{account['id']}", headers=auth.headers("admin")
+                      ).get_json()["held_work"] == {"incidents": 0, "disputes": 0}
+
+
+def test_an_administrator_cannot_lock_themselves_out_nor_leave_the_town_without_one(
+        client, auth):
+    admin = account_of(client, auth, "admin").get_json()
+    before = people_rows()
+    own = [client.post(f"{API}/accounts/{admin['id']}/deactivate", headers=auth.headers("admin"),
+                       json={}),
+           client.put(f"{API}/accounts/{admin['id']}", headers=auth.headers("admin"),
+                      json={**as_change(admin), "roles": ["center_staff"]}),
+           client.put(f"{API}/accounts/{admin['id']}", headers=auth.headers("admin"),
+                      json={**as_change(admin), "active": False}),
+           client.post(f"{API}/accounts/{admin['id']}/reset-password",
+                       headers=auth.headers("admin"))]
+    for answer in own:
+        assert "自己" in assert_problem(answer, 409, "conflict")["detail"]
+    assert people_rows() == before
+
+    # another administrator may: the town still has one
+    second = client.post(f"{API}/accounts", headers=auth.headers("admin"), json={
+        "username": "admin2", "name": "第二位管理员", "roles": ["admin"]}).get_json()
+    second_headers = {"Authorization": "Bearer " + auth.login(
+        "admin2", second["initial_password"]).get_json()["access_token"]}
+    assert client.post(f"{API}/accounts/{admin['id']}/deactivate", headers=second_headers,
+                       json={}).status_code == 200
+    assert client.get(f"{API}/me", headers=auth.headers("admin")).status_code == 401
+
+
+def test_a_reset_password_is_given_once_and_signs_every_session_out(client, auth):
+    headers = auth.headers("center02")
+    target = user_id(auth, "center02")
+    answer = client.post(f"{API}/accounts/{target}/reset-password", headers=auth.headers("admin"))
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    password = answer.get_json()["password"]
+    assert client.get(f"{API}/me", headers=headers).status_code == 401
+    assert auth.login("center02").status_code == 401
+    assert auth.login("center02", password).status_code == 200
+
+
+def test_lists_find_by_text_role_area_and_state_and_page_through_all(client, auth):
+    admin = auth.headers("admin")
+
+    def usernames(**query):
+        return [item["username"] for item in client.get(
+            f"{API}/accounts", headers=admin, query_string=query).get_json()["items"]]
+
+    assert usernames(q=GRID_A1) == [L4_A1]
+    assert usernames(q="%") == [] and usernames(q="_") == []  # no wildcards
+    assert set(usernames(village_id=village(VILLAGE_A).id, limit=200)) >= {
+        "l3-" + VILLAGE_A, L4_A1}
+    assert all(name.startswith("l4-") or name.startswith("l3-") or name.startswith("l2-")
+               for name in usernames(village_id=village(VILLAGE_A).id, limit=200))
+    assert usernames(role="admin") == ["admin"]
+    assert usernames(active=False) == []
+    seen, cursor = [], None
+    while True:
+        page = client.get(f"{API}/accounts", headers=admin,
+                          query_string={"limit": 37, **({"cursor": cursor} if cursor else {})}
+                          ).get_json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    db.session.remove()
+    assert seen == sorted(db.session.scalars(select(User.id)).all())
+    assert_problem(client.get(f"{API}/accounts", headers=admin, query_string={"role": "cook"}),
+                   422, "validation_failed")
+
+
+def test_supervisors_find_what_a_deactivated_person_held_and_hand_it_over(client, auth):
+    """assigned_to=<account id>: the cases dispatched to someone, within the caller's scope."""
+    incident = reported(client, auth, "center01", location={
+        "type": "Point", "coordinates": list(point_in(GRID_A1))})
+    drive(client, auth, incident["id"], "dispatched")
+    dispute = disputes.intaken(client, auth)
+    disputes.drive(client, auth, dispute["id"], "mediating")
+    worker, mediator = user_id(auth, L4_A1), user_id(auth, disputes.MED_A2)
+    for account_id in (worker, mediator):
+        assert client.post(f"{API}/accounts/{account_id}/deactivate",
+                           headers=auth.headers("admin"), json={}).status_code == 200
+
+    def incidents_held(username, holder):
+        answer = client.get(f"{API}/incidents", headers=auth.headers(username),
+                            query_string={"assigned_to": holder, "status": "dispatched"})
+        assert answer.status_code == 200, answer.get_json()
+        return [item["id"] for item in answer.get_json()["items"]]
+
+    assert incidents_held("l3-" + VILLAGE_A, worker) == [incident["id"]]
+    assert incidents_held("center01", worker) == [incident["id"]]
+    assert incidents_held(f"l4-{GRID_B1}", worker) == []  # not in their grid
+    assert disputes.listed_ids(client, auth, disputes.HEAD_A, assigned_to=mediator) == [
+        dispute["id"]]
+    assert disputes.listed_ids(client, auth, disputes.HEAD_B, assigned_to=mediator) == []
+    synced = client.get(f"{API}/incidents", headers=auth.headers("center01"), query_string={
+        "assigned_to": worker, "updated_after": "2020-01-01T00:00:00+08:00"}).get_json()
+    assert [item["id"] for item in synced["items"]] == [incident["id"]]
+
+    disputes.acted(client, auth, disputes.HEAD_A, dispute["id"], "assign",
+                   {"mediator_ids": [user_id(auth, disputes.MED_A3)]})
+    client.post(f"{API}/incidents/{incident['id']}/dispatch", headers=auth.headers("center01"),
+                json={"assignee_id": user_id(auth, "l3-" + VILLAGE_A)})
+    assert incidents_held("center01", worker) == []
+    assert disputes.listed_ids(client, auth, disputes.HEAD_A, assigned_to=mediator) == []
+    for bad in ("someone", "0", "-3", "1e3"):
+        answer = client.get(f"{API}/incidents", headers=auth.headers("center01"),
+                            query_string={"assigned_to": bad})
+        assert "assigned_to" in assert_problem(answer, 422, "validation_failed")["errors"]
