@@ -283,3 +283,44 @@ def test_supervisors_find_what_a_deactivated_person_held_and_hand_it_over(client
         answer = client.get(f"{API}/incidents", headers=auth.headers("center01"),
                             query_string={"assigned_to": bad})
         assert "assigned_to" in assert_problem(answer, 422, "validation_failed")["errors"]
+
+
+def notices(client, auth, username, kind):
+    items = client.get(f"{API}/me/notifications", headers=auth.headers(username),
+                       query_string={"limit": 200}).get_json()["items"]
+    return [item for item in items if item["kind"] == kind]
+
+
+def test_whoever_hands_the_cases_on_hears_that_their_holder_left(client, auth):
+    incident = reported(client, auth, "center01", location={
+        "type": "Point", "coordinates": list(point_in(GRID_A1))})
+    drive(client, auth, incident["id"], "dispatched", supervisor="center01")
+    dispute = disputes.intaken(client, auth)
+    disputes.drive(client, auth, dispute["id"], "mediating")
+    mediator = account_of(client, auth, disputes.MED_A2).get_json()
+    worker = account_of(client, auth, L4_A1).get_json()
+
+    # a change that takes the mediator out of post is a leaving too
+    assert client.put(f"{API}/accounts/{mediator['id']}", headers=auth.headers("admin"),
+                      json={**as_change(mediator), "active": False}).status_code == 200
+    assert client.post(f"{API}/accounts/{worker['id']}/deactivate",
+                       headers=auth.headers("admin"), json={}).status_code == 200
+
+    told, = notices(client, auth, "center01", "incident_assignee_left")
+    assert told["incident_id"] == incident["id"] and worker["name"] in told["title"]
+    told, = notices(client, auth, disputes.HEAD_A, "dispute_mediator_left")
+    assert told["dispute_id"] == dispute["id"] and mediator["name"] in told["title"]
+    assert notices(client, auth, disputes.HEAD_B, "dispute_mediator_left") == []
+    assert notices(client, auth, "admin", "incident_assignee_left") == []
+
+
+def test_when_the_dispatcher_left_too_the_village_secretary_hears(client, auth):
+    incident = reported(client, auth, "center01", location={
+        "type": "Point", "coordinates": list(point_in(GRID_A1))})
+    drive(client, auth, incident["id"], "dispatched", supervisor="center02")
+    for username in ("center02", L4_A1):
+        account = account_of(client, auth, username).get_json()
+        assert client.post(f"{API}/accounts/{account['id']}/deactivate",
+                           headers=auth.headers("admin"), json={}).status_code == 200
+    told, = notices(client, auth, "l3-" + VILLAGE_A, "incident_assignee_left")
+    assert told["incident_id"] == incident["id"]

@@ -1,6 +1,7 @@
 """Who hears of an incident's step: its assignee (dispatched, sent back), whoever dispatched it
-(handled), the town that reviews a petition (a review asked for). Never the one who took the
-step; each notice says what the incident is and carries the step's note."""
+(handled; and an assignee who left, service/people/hand_over.py), the town that reviews a
+petition (a review asked for). Never the one who took the step; each notice says what the
+incident is and carries the step's note."""
 from sqlalchemy import select
 
 from service.exports.labels import CATEGORY_NAMES, name_of
@@ -26,19 +27,27 @@ def tell_assignee(incident, actor, kind, title, body, now):
     tell(incident, actor, [assignee.id if assignee else None], kind, title, body, now)
 
 
-def tell_dispatcher(incident, actor, title, body, now):
-    """The latest dispatcher: who verifies the handling (and answers first where awaited)."""
-    dispatcher_id = db.session.scalar(
+def latest_dispatcher(incident):
+    """Who dispatched the incident last: who verifies the handling, and hands it on."""
+    return db.session.scalar(
         select(IncidentEvent.actor_id).where(IncidentEvent.incident_id == incident.id,
                                              IncidentEvent.action == "dispatch")
         .order_by(IncidentEvent.id.desc()).limit(1))
-    tell(incident, actor, [dispatcher_id], "incident_handled", title, body, now)
+
+
+def centre_staff():
+    """The active staff of the town's centre (综治中心)."""
+    return db.session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
+                              .where(User.active, UserRole.role == "center_staff")).all()
+
+
+def tell_dispatcher(incident, actor, title, body, now):
+    """The latest dispatcher, who verifies the handling (and answers first where awaited)."""
+    tell(incident, actor, [latest_dispatcher(incident)], "incident_handled", title, body, now)
 
 
 def tell_the_town(incident, actor, title, body, now):
     """Those who give a review's opinion (workflow.TOWN): the centre's staff and the town's
     level 1."""
-    staff = db.session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
-                               .where(User.active, UserRole.role == "center_staff")).all()
-    tell(incident, actor, [*staff, *chain_members(db.session, incident, 1)],
+    tell(incident, actor, [*centre_staff(), *chain_members(db.session, incident, 1)],
          "incident_review_requested", title, body, now)

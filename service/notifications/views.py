@@ -22,7 +22,9 @@ class NotificationSchema(ma.Schema):
         "dispute_routed 纠纷分流到本调委会，dispute_assigned 指派给本人调解，dispute_escalated 上报镇调委会，"
         "dispute_supervised / incident_supervised 逾期督办，incident_dispatched 事件派遣给本人，"
         "incident_returned 核查未通过退回，incident_handled 本人派遣的事件已处置，"
-        "incident_review_requested 信访事项请求复查（复核）待出具意见")})
+        "incident_review_requested 信访事项请求复查（复核）待出具意见，"
+        "incident_assignee_left 本人派遣的事件的处置人已停用、待改派，"
+        "dispute_mediator_left 调解员已停用、纠纷待重新指派")})
     title = fields.String()
     body = fields.String()
     dispute_id = fields.Integer(allow_none=True)

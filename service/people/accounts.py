@@ -13,6 +13,8 @@ from sqlalchemy import delete, select
 
 from service.auth.passwords import hash_password
 from service.auth.tokens import revoke_tokens_of
+from service.models.types import utcnow
+from service.people.hand_over import announce_leaving
 from service.models import AccountEvent, CommitteeMember, User, UserRole, WorkerAssignment
 from service.people.roster import COLUMNS, IN_POST, RosterErrors, roster_row
 
@@ -100,7 +102,7 @@ def save_person(session, user, person, places, operator) -> Saved:
     differences = _differences(before, after)
     record(session, user, "changed", differences, operator)
     if not user.active and before["状态"] == IN_POST:
-        revoke_tokens_of(user.id)
+        _out_of_post(session, user, operator)
     return Saved(user, None, differences)
 
 
@@ -177,8 +179,15 @@ def deactivate(session, user, operator, reason=None):
 
 def _deactivate(session, user, reason, operator):
     user.active = False
-    revoke_tokens_of(user.id)
+    _out_of_post(session, user, operator)
     record(session, user, "deactivated", reason, operator)
+
+
+def _out_of_post(session, user, operator):
+    """Whoever leaves their post is signed out everywhere, and whoever hands on the cases they
+    hold hears of it."""
+    revoke_tokens_of(user.id)
+    announce_leaving(session, user, operator.account_id, utcnow())
 
 
 def reset_password(session, user, operator):

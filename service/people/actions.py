@@ -4,15 +4,14 @@ the same record, which names the administrator who made each change."""
 import hashlib
 import json
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from service.errors import (Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed,
                             VersionMismatch)
 from service.extensions import db
-from service.models import (CommitteeMember, Dispute, DisputeMediator, Incident, User, UserRole,
-                            WorkerAssignment)
+from service.models import CommitteeMember, User, UserRole, WorkerAssignment
 from service.pagination import keyset_page
 from service.people import accounts
 from service.people.roster import IN_POST, LEFT, YES, Places, person_of, roster_row
@@ -22,12 +21,6 @@ from service.versions import matches
 FIELDS = {"账号": "username", "姓名": "name", "电话": "phone", "角色": "roles",
           "负责区域": "posts", "调委会": "committee_id", "调委会主任": "committee_head",
           "状态": "active"}
-# Work that stops when its holder leaves: cases dispatched to them to handle, disputes they
-# were assigned to mediate and that are still being mediated.
-HELD_INCIDENT_STATUSES = ("dispatched",)
-HELD_DISPUTE_STATUSES = ("accepted", "mediating")
-
-
 def require_admin(caller):
     if "admin" not in caller.role_names:
         raise Forbidden("只有管理员可以管理账号", "Only administrators manage accounts")
@@ -83,17 +76,6 @@ def list_page(caller, filters, limit, cursor):
     return keyset_page(db.session, stmt, [User.id], [int], limit, cursor)
 
 
-def held_work(user):
-    """How many open cases ``user`` holds: incidents to handle, disputes to mediate."""
-    incidents = db.session.scalar(select(func.count()).select_from(Incident).where(
-        Incident.assignee_id == user.id, Incident.status.in_(HELD_INCIDENT_STATUSES)))
-    disputes = db.session.scalar(select(func.count()).select_from(DisputeMediator)
-                                 .join(Dispute, Dispute.id == DisputeMediator.dispute_id)
-                                 .where(DisputeMediator.user_id == user.id,
-                                        Dispute.status.in_(HELD_DISPUTE_STATUSES)))
-    return {"incidents": incidents, "disputes": disputes}
-
-
 def create(caller, body):
     """A new account from its fields; returns (user, initial password)."""
     require_admin(caller)
@@ -125,7 +107,7 @@ def update(caller, account_id, body, if_match):
 
 def deactivate(caller, account_id, reason, if_match):
     """停用: no more sign-ins, every token revoked; the cases they hold stay theirs until a
-    supervisor dispatches or assigns them on (``held_work`` tells how many)."""
+    supervisor dispatches or assigns them on (service/people/hand_over.py)."""
     user = account_of(caller, account_id)
     _check_version(user, Places.of(db.session), if_match)
     if user.id == caller.id:

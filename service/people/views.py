@@ -12,6 +12,7 @@ from service.models import AccountEvent
 from service.pagination import keyset_page
 from service.people import actions
 from service.people.accounts import ACCOUNT_ACTION_NAMES
+from service.people.hand_over import held_work
 from service.people.roster import ROLE_NAMES, Places, post_order
 from service.people.schemas import (AccountChangeSchema, AccountCreateSchema,
                                     AccountDetailSchema, AccountEventSchema, AccountQuerySchema,
@@ -58,7 +59,7 @@ def _area(post, places):
 
 def _detail(user, status=200, headers=None, **extra):
     places = Places.of(db.session)
-    body = {**account_item(user, places), "held_work": actions.held_work(user), **extra}
+    body = {**account_item(user, places), "held_work": held_work(db.session, user), **extra}
     return body, status, {"ETag": f'"{actions.etag_of(user, places)}"', **(headers or {})}
 
 

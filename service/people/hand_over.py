@@ -1,0 +1,57 @@
+"""The open cases a person holds, and who hears of them when that person leaves their post
+(停用): each incident's latest dispatcher (or the village's level 3, if the dispatcher left too)
+to dispatch it on, each dispute's committee head (or the centre's staff, if the head is the
+one leaving) to assign another mediator. Until then the cases stay where they were."""
+from types import SimpleNamespace
+
+from sqlalchemy import func, select
+
+from service.incidents.notices import centre_staff, latest_dispatcher, tell
+from service.models import Dispute, DisputeMediator, Incident, User
+from service.notifications import notify
+from service.supervision import chain_members
+
+# Work that stops when its holder leaves: incidents dispatched to them to handle, disputes they
+# were assigned to mediate and that are still being mediated.
+HELD_INCIDENT_STATUSES = ("dispatched",)
+HELD_DISPUTE_STATUSES = ("accepted", "mediating")
+
+
+def _held_incidents(user):
+    return select(Incident).where(Incident.assignee_id == user.id,
+                                  Incident.status.in_(HELD_INCIDENT_STATUSES))
+
+
+def _held_disputes(user):
+    return select(Dispute).join(DisputeMediator, DisputeMediator.dispute_id == Dispute.id).where(
+        DisputeMediator.user_id == user.id, Dispute.status.in_(HELD_DISPUTE_STATUSES))
+
+
+def held_work(session, user):
+    """How many open cases ``user`` holds: incidents to handle, disputes to mediate."""
+    def count(stmt):
+        return session.scalar(select(func.count()).select_from(stmt.subquery()))
+
+    return {"incidents": count(_held_incidents(user)), "disputes": count(_held_disputes(user))}
+
+
+def announce_leaving(session, user, operator_id, now):
+    """Tell those who hand ``user``'s open cases on that they must (never the operator)."""
+    actor = SimpleNamespace(id=operator_id)
+    for incident in session.scalars(_held_incidents(user)):
+        dispatcher = latest_dispatcher(incident)
+        recipients = ([dispatcher] if dispatcher and _active(session, dispatcher)
+                      else chain_members(session, incident, 3))
+        tell(incident, actor, recipients, "incident_assignee_left",
+             f"事件 {incident.number} 的处置人{user.name}已停用，请改派", {}, now)
+    for dispute in session.scalars(_held_disputes(user)):
+        heads = [member.user_id for member in dispute.committee.members
+                 if member.is_head and member.user_id != user.id]
+        recipients = heads or centre_staff()
+        notify(session, set(recipients) - {operator_id}, "dispute_mediator_left",
+               f"纠纷 {dispute.number} 的调解员{user.name}已停用，请重新指派调解员",
+               dispute.description[:80], dispute_id=dispute.id, at=now)
+
+
+def _active(session, user_id):
+    return session.scalar(select(User.active).where(User.id == user_id))
