@@ -181,5 +181,26 @@ class DisputeEventSchema(ma.Schema):
     hash = fields.String()
 
 
+class SessionRecordSchema(ma.Schema):
+    id = fields.Integer()
+    held_at = LocalDateTime()
+    summary = fields.String()
+    attendees = fields.String(allow_none=True)
+    recorded_by = fields.Nested(PersonRefSchema)
+    created_at = LocalDateTime()
+
+
+class FollowUpRecordSchema(ma.Schema):
+    id = fields.Integer()
+    visited_at = LocalDateTime()
+    performed = fields.Boolean(metadata={"description": "协议是否已履行"})
+    satisfaction = fields.Integer(metadata={"description": "满意度 1–5"})
+    note = fields.String(allow_none=True)
+    visitor = fields.Nested(PersonRefSchema)
+    created_at = LocalDateTime()
+
+
 DisputePageSchema = page_of(DisputeSchema, "DisputePage")
+SessionPageSchema = page_of(SessionRecordSchema, "MediationSessionPage")
+FollowUpPageSchema = page_of(FollowUpRecordSchema, "FollowUpPage")
 DisputeEventPageSchema = page_of(DisputeEventSchema, "DisputeEventPage")

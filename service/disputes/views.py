@@ -1,23 +1,28 @@
 """Dispute endpoints (矛盾纠纷调解): intake, lists, the case, its actions and its record."""
-from flask import request, url_for
+from flask import Response, render_template, request, url_for
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from service.auth.current import caller_scope, login_required
-from service.disputes import actions, queries
+from service.disputes import actions, casefile, queries
 from service.disputes.presenters import dispute_item, sees_personal_data
 from service.disputes.schemas import (AssignSchema, DisputeEventPageSchema, DisputePageSchema,
-                                      DisputeQuerySchema, DisputeSchema, FollowUpSchema,
-                                      IntakeSchema, NoteSchema, ReasonSchema, ResolveSchema,
-                                      SessionSchema)
-from service.disputes.workflow import RECORD_ACTION_NAMES
+                                      DisputeQuerySchema, DisputeSchema, FollowUpPageSchema,
+                                      FollowUpSchema, IntakeSchema, NoteSchema, ReasonSchema,
+                                      ResolveSchema, SessionPageSchema, SessionSchema)
+from service.disputes.workflow import RECORD_ACTION_NAMES, STATUS_NAMES
+from service.exports.labels import (AGREEMENT_FORM_NAMES, CHANNEL_NAMES, DISPUTE_TYPE_NAMES,
+                                    name_of)
 from service.extensions import db
-from service.models import DisputeEvent
+from service.models import DisputeEvent, FollowUp, MediationSession, Village
+from service.models.types import utcnow
+from service.schema_base import town_time
 from service.pagination import keyset_page
 from service.schema_base import IF_MATCH_DOC, PageQuerySchema
 
-blp = Blueprint("disputes", __name__, url_prefix="/api/v1", description="矛盾纠纷调解")
+blp = Blueprint("disputes", __name__, url_prefix="/api/v1", description="矛盾纠纷调解",
+                template_folder="templates")
 # login_required wraps the argument parsing: a call without a valid token is 401, whatever its body.
 
 
@@ -75,6 +80,72 @@ def events(args, dispute_id):
                        "actor": e.actor and {"id": e.actor.id, "name": e.actor.name},
                        "created_at": e.created_at, "hash": e.hash} for e in rows],
             "next_cursor": next_cursor}
+
+
+def _file_part(args, dispute_id, stmt_of, column, item):
+    """A part of the case file, oldest first, for those it is kept for."""
+    dispute = queries.get_visible(current_user, caller_scope(), dispute_id)
+    casefile.require_reader(current_user, caller_scope(), dispute)
+    rows, next_cursor = keyset_page(db.session, stmt_of(dispute), [column], [int],
+                                    args["limit"], args["cursor"])
+    return {"items": [item(row) for row in rows], "next_cursor": next_cursor}
+
+
+@blp.route("/disputes/<int:dispute_id>/sessions", methods=["GET"])
+@login_required
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, SessionPageSchema)
+def sessions(args, dispute_id):
+    """调解记录，从早到晚（本调委会调解员、一级网格员、综治中心、管理员）"""
+    return _file_part(args, dispute_id, casefile.sessions, MediationSession.id,
+                      casefile.session_item)
+
+
+@blp.route("/disputes/<int:dispute_id>/follow-ups", methods=["GET"])
+@login_required
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, FollowUpPageSchema)
+def follow_ups(args, dispute_id):
+    """回访记录，从早到晚（本调委会调解员、一级网格员、综治中心、管理员）"""
+    return _file_part(args, dispute_id, casefile.follow_ups, FollowUp.id,
+                      casefile.follow_up_item)
+
+
+@blp.route("/disputes/<int:dispute_id>/file", methods=["GET"])
+@login_required
+@blp.response(200, description="可打印归档的卷宗（HTML，A4）", content_type="text/html")
+def case_file(dispute_id):
+    """人民调解卷宗：登记、当事人、调解记录、调解协议书、回访记录和案卷记录，可打印归档"""
+    scope = caller_scope()
+    dispute = queries.get_visible(current_user, scope, dispute_id)
+    casefile.require_reader(current_user, scope, dispute)
+    full = sees_personal_data(current_user, scope, dispute)
+    item = dispute_item(dispute, full, actions.cipher().decrypt if full else None)
+    session_rows, visits, record = casefile.whole(dispute)
+    villages = db.session.scalars(select(Village.name).where(
+        Village.id.in_(item["village_ids"] or [dispute.village_id])).order_by(Village.id)).all()
+    html = render_template(
+        "dispute_file.html", d=item, full=full, sessions=session_rows, visits=visits,
+        record=record, accepted_at=dispute.accepted_at, resolved_at=dispute.resolved_at,
+        closed_at=dispute.closed_at, judicially_confirmed=dispute.judicially_confirmed,
+        type_name=name_of(DISPUTE_TYPE_NAMES, dispute.type),
+        channel_name=name_of(CHANNEL_NAMES, dispute.channel),
+        status_name=STATUS_NAMES[dispute.status],
+        form_name=name_of(AGREEMENT_FORM_NAMES, dispute.agreement_form),
+        village_names="、".join(villages), now=utcnow(), printed_by=current_user.name,
+        t=_town_minute, town_date=_town_date, action_name=RECORD_ACTION_NAMES.get,
+        status_of=lambda status: STATUS_NAMES.get(status, "—"))
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"  # the parties' personal data
+    return response
+
+
+def _town_minute(moment):
+    return f"{town_time(moment):%Y-%m-%d %H:%M}" if moment else "—"
+
+
+def _town_date(moment):
+    return f"{town_time(moment):%Y 年 %m 月 %d 日}" if moment else "年　月　日"
 
 
 ACTION_ROUTES = [

@@ -134,6 +134,8 @@ class MediationSession(db.Model):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
+    recorded_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
 
 class FollowUp(db.Model):
     __tablename__ = "follow_ups"
@@ -146,6 +148,8 @@ class FollowUp(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     visitor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    visitor: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
 @append_only
