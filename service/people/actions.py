@@ -21,6 +21,8 @@ from service.versions import matches
 FIELDS = {"账号": "username", "姓名": "name", "电话": "phone", "角色": "roles",
           "负责区域": "posts", "调委会": "committee_id", "调委会主任": "committee_head",
           "状态": "active"}
+
+
 def require_admin(caller):
     if "admin" not in caller.role_names:
         raise Forbidden("只有管理员可以管理账号", "Only administrators manage accounts")
@@ -152,7 +154,8 @@ def _checked_person(body, places):
             errors.setdefault("posts", []).append(
                 f"第{post['level']}级的负责区域须为{'网格' if kind == 'grid' else '村（社区）'}的 id，"
                 f"没有 {post.get('area_id')}")
-        areas.append(code or "")
+        else:
+            areas.append(code)
     committee = None
     if body["committee_id"] is not None:
         committee = places.codes.get(("committee", body["committee_id"]))
@@ -161,7 +164,7 @@ def _checked_person(body, places):
     cells = {"账号": body["username"], "姓名": body["name"].strip(),
              "电话": (body["phone"] or "").strip(), "角色": "、".join(body["roles"]),
              "网格员层级": "、".join(str(post["level"]) for post in body["posts"]),
-             "负责区域": "、".join(code for code in areas if code),
+             "负责区域": "、".join(areas),
              "调委会": committee or "", "调委会主任": YES if body["committee_head"] else "",
              "状态": IN_POST if body["active"] else LEFT}
     person, problems = person_of(cells, places)
