@@ -324,3 +324,30 @@ def test_when_the_dispatcher_left_too_the_village_secretary_hears(client, auth):
                            headers=auth.headers("admin"), json={}).status_code == 200
     told, = notices(client, auth, "l3-" + VILLAGE_A, "incident_assignee_left")
     assert told["incident_id"] == incident["id"]
+
+
+def test_a_move_away_from_a_case_is_told_a_move_that_keeps_it_is_not(client, auth):
+    incident = reported(client, auth, "center01", location={
+        "type": "Point", "coordinates": list(point_in(GRID_A1))})
+    drive(client, auth, incident["id"], "dispatched", supervisor="center01")
+    dispute = disputes.intaken(client, auth)
+    disputes.drive(client, auth, dispute["id"], "mediating")
+    admin = auth.headers("admin")
+
+    def moved(username, **fields):
+        account = account_of(client, auth, username).get_json()
+        answer = client.put(f"{API}/accounts/{account['id']}", headers=admin,
+                            json={**as_change(account), **fields})
+        assert answer.status_code == 200, answer.get_json()
+
+    both = [{"level": 4, "area_id": grid(GRID_A1).id}, {"level": 4, "area_id": grid(GRID_B1).id}]
+    moved(L4_A1, posts=both, phone="13911112222")  # still the case's grid: nothing to hand over
+    assert notices(client, auth, "center01", "incident_assignee_left") == []
+    moved(L4_A1, posts=[{"level": 4, "area_id": grid(GRID_B1).id}])
+    told, = notices(client, auth, "center01", "incident_assignee_left")
+    assert told["incident_id"] == incident["id"] and "已不负责" in told["title"]
+
+    committee_b, _name = disputes.committee_of(disputes.VILLAGE_B)
+    moved(disputes.MED_A2, committee_id=committee_b)
+    told, = notices(client, auth, disputes.HEAD_A, "dispute_mediator_left")
+    assert told["dispute_id"] == dispute["id"] and "已不在" in told["title"]

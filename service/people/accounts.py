@@ -14,12 +14,16 @@ from sqlalchemy import delete, select
 from service.auth.passwords import hash_password
 from service.auth.tokens import revoke_tokens_of
 from service.models.types import utcnow
-from service.people.hand_over import announce_leaving
+from service.people.hand_over import announce_leaving, announce_move
 from service.models import AccountEvent, CommitteeMember, User, UserRole, WorkerAssignment
 from service.people.roster import COLUMNS, IN_POST, RosterErrors, roster_row
 
 ACCOUNT_ACTION_NAMES = {"created": "新建", "changed": "变更", "deactivated": "停用",
                         "password_reset": "重设密码", "password_changed": "本人修改密码"}
+
+
+# The roster columns that decide which cases an account may work on.
+WHERE_ONE_WORKS = ("角色", "网格员层级", "负责区域", "调委会")
 
 
 class Changes(NamedTuple):
@@ -103,6 +107,8 @@ def save_person(session, user, person, places, operator) -> Saved:
     record(session, user, "changed", differences, operator)
     if not user.active and before["状态"] == IN_POST:
         _out_of_post(session, user, operator)
+    elif user.active and any(before[column] != after[column] for column in WHERE_ONE_WORKS):
+        announce_move(session, user, operator.account_id, utcnow())
     return Saved(user, None, differences)
 
 

@@ -1,7 +1,8 @@
 """The open cases a person holds, and who hears of them when that person leaves their post
-(停用): each incident's latest dispatcher (or the village's level 3, if the dispatcher left too)
-to dispatch it on, each dispute's committee head (or the centre's staff, if the head is the
-one leaving) to assign another mediator. Until then the cases stay where they were."""
+(停用) or the area or committee a case lies in: each incident's latest dispatcher (or the
+village's level 3, if the dispatcher left too) to dispatch it on, each dispute's committee head
+(or the centre's staff, if the head is the one leaving) to assign another mediator. Until then
+the cases stay where they were."""
 from types import SimpleNamespace
 
 from sqlalchemy import func, select
@@ -9,6 +10,7 @@ from sqlalchemy import func, select
 from service.incidents.notices import centre_staff, latest_dispatcher, tell
 from service.models import Dispute, DisputeMediator, Incident, User
 from service.notifications import notify
+from service.scope import scope_of
 from service.supervision import chain_members
 
 # Work that stops when its holder leaves: incidents dispatched to them to handle, disputes they
@@ -36,20 +38,35 @@ def held_work(session, user):
 
 
 def announce_leaving(session, user, operator_id, now):
-    """Tell those who hand ``user``'s open cases on that they must (never the operator)."""
-    actor = SimpleNamespace(id=operator_id)
+    """``user`` left their post: tell those who hand on every open case they hold."""
+    _announce(session, user, operator_id, now, None)
+
+
+def announce_move(session, user, operator_id, now):
+    """``user``'s area or committee changed: tell those who hand on the open cases they hold
+    where they no longer work (their new scope does not cover them)."""
+    _announce(session, user, operator_id, now, scope_of(user))
+
+
+def _announce(session, user, operator_id, now, new_scope):
+    actor = SimpleNamespace(id=operator_id)  # never told of what they did themselves
     for incident in session.scalars(_held_incidents(user)):
+        if new_scope and new_scope.covers(incident.village_id, incident.grid_id):
+            continue
         dispatcher = latest_dispatcher(incident)
         recipients = ([dispatcher] if dispatcher and _active(session, dispatcher)
                       else chain_members(session, incident, 3))
+        why = "已停用" if new_scope is None else "已不负责该事件所在的网格"
         tell(incident, actor, recipients, "incident_assignee_left",
-             f"事件 {incident.number} 的处置人{user.name}已停用，请改派", {}, now)
+             f"事件 {incident.number} 的处置人{user.name}{why}，请改派", {}, now)
     for dispute in session.scalars(_held_disputes(user)):
+        if new_scope and dispute.committee_id in new_scope.committee_ids:
+            continue
         heads = [member.user_id for member in dispute.committee.members
                  if member.is_head and member.user_id != user.id]
-        recipients = heads or centre_staff()
-        notify(session, set(recipients) - {operator_id}, "dispute_mediator_left",
-               f"纠纷 {dispute.number} 的调解员{user.name}已停用，请重新指派调解员",
+        why = "已停用" if new_scope is None else f"已不在{dispute.committee.name}"
+        notify(session, set(heads or centre_staff()) - {operator_id}, "dispute_mediator_left",
+               f"纠纷 {dispute.number} 的调解员{user.name}{why}，请重新指派调解员",
                dispute.description[:80], dispute_id=dispute.id, at=now)
 
 
