@@ -2,11 +2,15 @@
 administrator, every problem at its field with nothing written, a move that holds from the next
 request, deactivation and password resets that revoke tokens, each change on the account's
 record naming the administrator — on both databases."""
+import csv
+import io
+
 import pytest
 from sqlalchemy import func, select
 
 from service.extensions import db
 from service.models import AccountEvent, CommitteeMember, User, UserRole, WorkerAssignment
+from service.people.roster import COLUMNS
 from tests.disputes import conftest as disputes
 from tests.disputes.conftest import cli, cli_text
 from tests.incidents.conftest import drive, point_in, reported, user_id
@@ -351,3 +355,95 @@ def test_a_move_away_from_a_case_is_told_a_move_that_keeps_it_is_not(client, aut
     moved(disputes.MED_A2, committee_id=committee_b)
     told, = notices(client, auth, disputes.HEAD_A, "dispute_mediator_left")
     assert told["dispute_id"] == dispute["id"] and "已不在" in told["title"]
+
+
+# --- the roster through the console ----------------------------------------------------
+
+def roster_rows(client, auth):
+    answer = client.get(f"{API}/accounts/roster", headers=auth.headers("admin"))
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C.csv" in answer.headers["Content-Disposition"]
+    text = answer.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def upload_roster(client, auth, rows, encoding="utf-8-sig", **query):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return client.post(f"{API}/accounts/roster", headers=auth.headers("admin"),
+                       query_string=query, content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(out.getvalue().encode(encoding)), "花名册.csv")})
+
+
+def test_the_roster_round_trips_through_the_console_and_a_dry_run_writes_nothing(client, auth):
+    rows = roster_rows(client, auth)
+    assert len(rows) == 204
+    unchanged = upload_roster(client, auth, rows)
+    assert unchanged.status_code == 200, unchanged.get_json()
+    assert unchanged.get_json() == {"dry_run": False, "created": [], "changed": [],
+                                    "unchanged": 204, "absent": [], "deactivated_absent": False}
+
+    row = next(row for row in rows if row["账号"] == L4_A1)
+    row["负责区域"] = GRID_B1
+    new = {**row, "账号": "l4-new", "姓名": "新来的网格员", "电话": "13800000000"}
+    before = people_rows()
+    tried = upload_roster(client, auth, rows + [new], encoding="gb18030", dry_run="true")
+    assert tried.status_code == 200, tried.get_json()
+    assert tried.get_json()["created"] == [{"username": "l4-new", "initial_password": None}]
+    assert tried.get_json()["changed"] == [{"username": L4_A1,
+                                            "changes": f"负责区域：{GRID_A1} → {GRID_B1}"}]
+    assert people_rows() == before
+
+    done = upload_roster(client, auth, rows + [new]).get_json()
+    created, = done["created"]
+    assert auth.login("l4-new", created["initial_password"]).status_code == 200
+    moved = account_of(client, auth, L4_A1).get_json()
+    assert [post["area"]["code"] for post in moved["posts"]] == [GRID_B1]
+    record = client.get(f"{API}/accounts/{moved['id']}/events",
+                        headers=auth.headers("admin")).get_json()["items"]
+    assert record[-1]["operator"] == {"name": "admin", "account_id": user_id(auth, "admin")}
+
+
+def test_a_roster_with_problems_is_refused_line_by_line(client, auth):
+    rows = roster_rows(client, auth)
+    rows[2]["负责区域"] = "441403116999001"
+    rows[5]["角色"] = "厨师"
+    before = people_rows()
+    problem = assert_problem(upload_roster(client, auth, rows), 422, "validation_failed")
+    assert {message.split("：")[0] for message in problem["errors"]["file"]} == {
+        "第 4 行", "第 7 行"}
+    assert people_rows() == before
+    garbage = client.post(f"{API}/accounts/roster", headers=auth.headers("admin"),
+                          content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(b"\xff\xfe\x00\x81 not text"), "x.csv")})
+    assert "GB18030" in assert_problem(garbage, 422, "validation_failed")["errors"]["file"][0]
+    assert people_rows() == before
+
+    def without_admin():
+        return [dict(row, **({"状态": "停用"} if row["账号"] == "admin" else {}))
+                for row in roster_rows(client, auth)]
+
+    alone = assert_problem(upload_roster(client, auth, without_admin()), 422, "validation_failed")
+    assert "管理员" in alone["errors"]["file"][0]
+    assert client.post(f"{API}/accounts", headers=auth.headers("admin"), json={
+        "username": "admin2", "name": "第二位管理员", "roles": ["admin"]}).status_code == 201
+    own = upload_roster(client, auth, without_admin())
+    assert "自己" in assert_problem(own, 409, "conflict")["detail"]
+    assert client.get(f"{API}/me", headers=auth.headers("admin")).status_code == 200
+    assert_problem(client.get(f"{API}/accounts/roster", headers=auth.headers("center01")),
+                   403, "forbidden")
+
+
+def test_a_cell_a_spreadsheet_would_run_is_exported_inert_and_read_back_as_written(client, auth):
+    account = account_of(client, auth, "center02").get_json()
+    formula = "=HYPERLINK(\"http://x\",\"张\")"
+    assert client.put(f"{API}/accounts/{account['id']}", headers=auth.headers("admin"),
+                      json={**as_change(account), "name": formula}).status_code == 200
+    row = next(row for row in roster_rows(client, auth) if row["账号"] == "center02")
+    assert row["姓名"] == "'" + formula
+    again = upload_roster(client, auth, roster_rows(client, auth)).get_json()
+    assert again["changed"] == [] and again["unchanged"] == 204

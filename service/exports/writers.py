@@ -31,10 +31,15 @@ def town_iso(value: datetime | None) -> str | None:
         microsecond=0).isoformat()
 
 
+def inert(text: str) -> str:
+    """Text a spreadsheet shows as text, not as a formula (CSV injection)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _csv_cell(value):
     kind = type(value)
     if kind is str:
-        return "'" + value if value.startswith(_FORMULA_START) else value
+        return inert(value)
     if value is None:
         return ""
     if kind is bool:

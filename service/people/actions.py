@@ -8,15 +8,17 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from service.errors import (Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed,
-                            VersionMismatch)
+from service.errors import (Conflict, Forbidden, InvalidTransition, NotFound, PayloadTooLarge,
+                            ValidationFailed, VersionMismatch)
 from service.extensions import db
 from service.models import CommitteeMember, User, UserRole, WorkerAssignment
 from service.pagination import keyset_page
 from service.people import accounts
-from service.people.roster import IN_POST, LEFT, YES, Places, person_of, roster_row
+from service.people.roster import (IN_POST, LEFT, YES, Places, RosterErrors, all_users,
+                                  decode_roster, person_of, read_roster, roster_csv, roster_row)
 from service.versions import matches
 
+ROSTER_MAX_BYTES = 2 * 1024 * 1024  # a town's roster is tens of kilobytes
 # The field of an account's JSON that each roster column stands for, to place a problem.
 FIELDS = {"账号": "username", "姓名": "name", "电话": "phone", "角色": "roles",
           "负责区域": "posts", "调委会": "committee_id", "调委会主任": "committee_head",
@@ -129,6 +131,41 @@ def reset_password(caller, account_id):
     password = accounts.reset_password(db.session, user, _operator(caller))
     db.session.commit()
     return password
+
+
+def export_roster(caller):
+    """The roster as CSV text (every account, every phone number)."""
+    require_admin(caller)
+    return roster_csv(all_users(db.session), Places.of(db.session))
+
+
+def import_roster(caller, data, dry_run, deactivate_absent):
+    """A roster file applied as ``flask people import`` applies it (Changes); every problem
+    by line (422) and nothing written, nor with ``dry_run``."""
+    require_admin(caller)
+    if len(data) > ROSTER_MAX_BYTES:
+        raise PayloadTooLarge("花名册文件不能超过 2 MB", "A roster file is at most 2 MB")
+    places = Places.of(db.session)
+    try:
+        people = read_roster(decode_roster(data), places)
+        changes = accounts.apply_roster(db.session, people, places, _operator(caller),
+                                        deactivate_absent=deactivate_absent)
+    except RosterErrors as errors:
+        db.session.rollback()
+        raise ValidationFailed(
+            f"花名册有 {len(errors.problems)} 个问题，未写入任何数据",
+            f"The roster has {len(errors.problems)} problems; nothing was written",
+            errors={"file": [f"第 {line} 行：{message}" if line else message
+                             for line, message in errors.problems]}) from None
+    caller_row = db.session.get(User, caller.id)
+    if not (caller_row.active and "admin" in caller_row.role_names):
+        db.session.rollback()
+        raise _not_on_oneself("花名册会停用自己的账号或取消自己的管理员角色（请另一位管理员来做）")
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return changes
 
 
 def _not_on_oneself(message_zh):

@@ -12,7 +12,8 @@ from service.schema_base import town_time
 from service.people.accounts import (ACCOUNT_ACTION_NAMES, Operator, account, apply_roster,
                                      deactivate, history, operator_label,
                                      reset_password)
-from service.people.roster import COLUMNS, Places, RosterErrors, all_users, read_roster, roster_csv
+from service.people.roster import (Places, RosterErrors, all_users, decode_roster, read_roster,
+                                  roster_csv)
 
 
 @click.group("people", help="人员账号：花名册导出与导入、停用、重设密码、变更记录")
@@ -129,15 +130,10 @@ def _act(action):
 
 
 def _read_text(path):
-    """UTF-8 (with or without a byte-order mark), or GB18030 as a spreadsheet on a Chinese
-    Windows saves CSV."""
-    data = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise click.ClickException(f"{path} 不是 UTF-8 或 GB18030 编码的 CSV（表头应为 {','.join(COLUMNS)}）")
+    try:
+        return decode_roster(Path(path).read_bytes())
+    except RosterErrors as errors:
+        raise click.ClickException(f"{path}：{errors.problems[0][1]}") from None
 
 
 def _write_private(path, text):

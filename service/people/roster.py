@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
+from service.exports.writers import inert
 from service.models import Committee, Grid, Town, User, Village
 from service.models.people import WORKER_LEVELS
 
@@ -85,7 +86,7 @@ def read_roster(text, places):
         raise RosterErrors([(1, f"缺少列：{'、'.join(missing)}（表头应为 {','.join(COLUMNS)}）")])
     people, problems, seen = [], [], {}
     for line, row in enumerate(rows, start=2):
-        cells = {column: (row.get(column) or "").strip() for column in COLUMNS}
+        cells = {column: _cell(row.get(column)) for column in COLUMNS}
         if not any(cells.values()):
             continue  # a spreadsheet's empty line
         person, row_problems = person_of(cells, places, line)
@@ -98,6 +99,24 @@ def read_roster(text, places):
     if problems:
         raise RosterErrors(problems)
     return people
+
+
+def decode_roster(data: bytes) -> str:
+    """A roster file's text: UTF-8 (with or without a byte-order mark), or GB18030 as a
+    spreadsheet on a Chinese Windows saves CSV."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RosterErrors([(0, f"文件不是 UTF-8 或 GB18030 编码的 CSV（表头应为 {','.join(COLUMNS)}）")])
+
+
+def _cell(text):
+    """A cell as written, without the apostrophe ``roster_csv`` puts before a cell that a
+    spreadsheet would otherwise take for a formula."""
+    text = (text or "").strip()
+    return text[1:] if text.startswith("'") and inert(text[1:]) != text[1:] else text
 
 
 def person_of(cells, places, line=0):
@@ -200,7 +219,8 @@ def roster_csv(users, places):
     out = io.StringIO()
     writer = csv.DictWriter(out, COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(roster_row(user, places) for user in users)
+    writer.writerows({column: inert(text) for column, text in roster_row(user, places).items()}
+                     for user in users)
     return "\ufeff" + out.getvalue()
 
 

@@ -108,3 +108,36 @@ class AccountEventSchema(ma.Schema):
     detail = fields.String(allow_none=True, metadata={"description": "变更了什么（列：旧 → 新）或停用原因"})
     operator = fields.Nested(OperatorSchema)
     created_at = LocalDateTime()
+
+
+class RosterQuerySchema(ma.Schema):
+    dry_run = fields.Boolean(load_default=False, metadata={
+        "description": "true：只校验并列出将要做的变更，不写入"})
+    deactivate_absent = fields.Boolean(load_default=False, metadata={
+        "description": "true：文件是完整的花名册，停用其中没有的在岗账号"})
+
+
+class RosterUploadSchema(ma.Schema):
+    file = fields.Raw(required=True, metadata={
+        "type": "string", "format": "binary",
+        "description": "花名册 CSV（UTF-8 或 GB18030，≤ 2 MB），列同导出"})
+
+
+class CreatedEntrySchema(ma.Schema):
+    username = fields.String()
+    initial_password = fields.String(allow_none=True, metadata={
+        "description": "初始密码，只在这一次回答中出现；试运行时为 null"})
+
+
+class ChangedEntrySchema(ma.Schema):
+    username = fields.String()
+    changes = fields.String(metadata={"description": "变更的列：原值 → 新值；……"})
+
+
+class RosterChangesSchema(ma.Schema):
+    dry_run = fields.Boolean()
+    created = fields.List(fields.Nested(CreatedEntrySchema))
+    changed = fields.List(fields.Nested(ChangedEntrySchema))
+    unchanged = fields.Integer()
+    absent = fields.List(fields.String(), metadata={"description": "文件中没有的在岗账号"})
+    deactivated_absent = fields.Boolean(metadata={"description": "absent 中的账号是否已被停用"})

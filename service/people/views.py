@@ -2,7 +2,7 @@
 change, deactivate, reset a password, and each account's record."""
 from functools import wraps
 
-from flask import request, url_for
+from flask import Response, request, url_for
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
@@ -14,10 +14,13 @@ from service.people import actions
 from service.people.accounts import ACCOUNT_ACTION_NAMES
 from service.people.hand_over import held_work
 from service.people.roster import ROLE_NAMES, Places, post_order
+from service.errors import ValidationFailed
+from service.exports.writers import content_disposition
 from service.people.schemas import (AccountChangeSchema, AccountCreateSchema,
                                     AccountDetailSchema, AccountEventSchema, AccountQuerySchema,
                                     AccountSchema, CreatedAccountSchema, DeactivateSchema,
-                                    NewPasswordSchema)
+                                    NewPasswordSchema, RosterChangesSchema, RosterQuerySchema,
+                                    RosterUploadSchema)
 from service.schema_base import IF_MATCH_DOC, PageQuerySchema, page_of
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1",
@@ -85,6 +88,42 @@ def create(body):
     user, password = actions.create(current_user, body)
     return _detail(user, 201, {"Location": url_for("accounts.account", account_id=user.id),
                                **PRIVATE}, initial_password=password)
+
+
+@blp.route("/accounts/roster", methods=["GET"])
+@login_required
+@admin_required
+@blp.response(200, description="花名册 CSV（UTF-8，带 BOM）", content_type="text/csv")
+def roster():
+    """导出花名册（CSV，表格软件可直接打开、编辑后导入；含全部电话号码）"""
+    response = Response(actions.export_roster(current_user).encode("utf-8"),
+                        mimetype="text/csv")
+    response.headers["Content-Disposition"] = content_disposition("roster.csv", "花名册.csv")
+    response.headers.update(PRIVATE)
+    return response
+
+
+@blp.route("/accounts/roster", methods=["POST"])
+@login_required
+@admin_required
+@blp.arguments(RosterQuerySchema, location="query")
+@blp.arguments(RosterUploadSchema, location="files")
+@blp.response(200, RosterChangesSchema)
+def import_roster(args, files):
+    """导入花名册：先逐行校验，有问题时按行列出（422）、不写入；通过后把文件中的账号改成文件所写"""
+    upload = files.get("file")
+    if upload is None or not hasattr(upload, "read"):
+        raise ValidationFailed(errors={"file": ["请用 multipart/form-data 的 file 字段上传花名册"]})
+    changes = actions.import_roster(current_user, upload.read(), args["dry_run"],
+                                    args["deactivate_absent"])
+    return {"dry_run": args["dry_run"],
+            "created": [{"username": username,
+                         "initial_password": None if args["dry_run"] else password}
+                        for username, password in changes.created],
+            "changed": [{"username": username, "changes": differences}
+                        for username, differences in changes.changed],
+            "unchanged": changes.unchanged, "absent": changes.absent,
+            "deactivated_absent": changes.deactivated}, 200, PRIVATE
 
 
 @blp.route("/accounts/<int:account_id>", methods=["GET"])
