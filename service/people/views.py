@@ -7,15 +7,16 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from service.auth.current import login_required
+from service.errors import ValidationFailed
+from service.exports.writers import content_disposition
 from service.extensions import db
 from service.models import AccountEvent
 from service.pagination import keyset_page
 from service.people import actions
 from service.people.accounts import ACCOUNT_ACTION_NAMES
 from service.people.hand_over import held_work
-from service.people.roster import ROLE_NAMES, Places, post_order
-from service.errors import ValidationFailed
-from service.exports.writers import content_disposition
+from service.people.presenters import account_item, roster_changes_item
+from service.people.roster import Places
 from service.people.schemas import (AccountChangeSchema, AccountCreateSchema,
                                     AccountDetailSchema, AccountEventSchema, AccountQuerySchema,
                                     AccountSchema, CreatedAccountSchema, DeactivateSchema,
@@ -37,27 +38,6 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def account_item(user, places):
-    membership = user.memberships[0] if user.memberships else None
-    return {
-        "id": user.id, "username": user.username, "name": user.name, "phone": user.phone,
-        "roles": [role for role in ROLE_NAMES if role in user.role_names],
-        "posts": [{"level": post.level, "area": _area(post, places)}
-                  for post in sorted(user.assignments, key=post_order)],
-        "committee": membership and {"id": membership.committee_id,
-                                     "name": places.names["committee", membership.committee_id]},
-        "committee_head": bool(membership and membership.is_head),
-        "active": user.active, "created_at": user.created_at,
-    }
-
-
-def _area(post, places):
-    if post.level == 1:
-        return {"id": places.town.id, "code": places.town.code, "name": places.town.name}
-    kind, area_id = ("grid", post.grid_id) if post.level == 4 else ("village", post.village_id)
-    return {"id": area_id, "code": places.codes[kind, area_id], "name": places.names[kind, area_id]}
 
 
 def _detail(user, status=200, headers=None, **extra):
@@ -116,14 +96,7 @@ def import_roster(args, files):
         raise ValidationFailed(errors={"file": ["请用 multipart/form-data 的 file 字段上传花名册"]})
     changes = actions.import_roster(current_user, upload.read(), args["dry_run"],
                                     args["deactivate_absent"])
-    return {"dry_run": args["dry_run"],
-            "created": [{"username": username,
-                         "initial_password": None if args["dry_run"] else password}
-                        for username, password in changes.created],
-            "changed": [{"username": username, "changes": differences}
-                        for username, differences in changes.changed],
-            "unchanged": changes.unchanged, "absent": changes.absent,
-            "deactivated_absent": changes.deactivated}, 200, PRIVATE
+    return roster_changes_item(changes, args["dry_run"]), 200, PRIVATE
 
 
 @blp.route("/accounts/<int:account_id>", methods=["GET"])
