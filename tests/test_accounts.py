@@ -14,7 +14,7 @@ from service.people.roster import COLUMNS
 from tests.disputes import conftest as disputes
 from tests.disputes.conftest import cli, cli_text
 from tests.incidents.conftest import drive, point_in, reported, user_id
-from tests.problems import assert_problem
+from tests.problems import assert_problem, has_chinese
 from tests.town import API, GRID_A1, GRID_B1, VILLAGE_A, grid, village
 
 L4_A1 = f"l4-{GRID_A1}"
@@ -447,3 +447,20 @@ def test_a_cell_a_spreadsheet_would_run_is_exported_inert_and_read_back_as_writt
     assert row["姓名"] == "'" + formula
     again = upload_roster(client, auth, roster_rows(client, auth)).get_json()
     assert again["changed"] == [] and again["unchanged"] == 204
+
+
+def test_documented_in_openapi(client):
+    paths = client.get(f"{API}/openapi.json").get_json()["paths"]
+    operations = {(method, path): operation for path, item in paths.items()
+                  for method, operation in item.items()
+                  if path.startswith(f"{API}/accounts") and method != "parameters"}
+    assert {(method, path.removeprefix(API)) for method, path in operations} == {
+        ("get", "/accounts"), ("post", "/accounts"), ("get", "/accounts/roster"),
+        ("post", "/accounts/roster"), ("get", "/accounts/{account_id}"),
+        ("put", "/accounts/{account_id}"), ("post", "/accounts/{account_id}/deactivate"),
+        ("post", "/accounts/{account_id}/reset-password"),
+        ("get", "/accounts/{account_id}/events")}
+    assert all(has_chinese(operation["summary"]) for operation in operations.values())
+    assert "text/csv" in operations["get", f"{API}/accounts/roster"]["responses"]["200"]["content"]
+    case_file = paths[f"{API}/disputes/{{dispute_id}}/file"]["get"]
+    assert "text/html" in case_file["responses"]["200"]["content"]

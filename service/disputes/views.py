@@ -114,6 +114,8 @@ def follow_ups(args, dispute_id):
 @blp.route("/disputes/<int:dispute_id>/file", methods=["GET"])
 @login_required
 @blp.response(200, description="可打印归档的卷宗（HTML，A4）", content_type="text/html")
+@blp.doc(responses={"200": {"description": "可打印归档的卷宗（HTML，A4）",
+                            "content": {"text/html": {"schema": {"type": "string"}}}}})
 def case_file(dispute_id):
     """人民调解卷宗：登记、当事人、调解记录、调解协议书、回访记录和案卷记录，可打印归档"""
     scope = caller_scope()

@@ -13,9 +13,9 @@ from sqlalchemy import delete, select
 
 from service.auth.passwords import hash_password
 from service.auth.tokens import revoke_tokens_of
+from service.models import AccountEvent, CommitteeMember, User, UserRole, WorkerAssignment
 from service.models.types import utcnow
 from service.people.hand_over import announce_leaving, announce_move
-from service.models import AccountEvent, CommitteeMember, User, UserRole, WorkerAssignment
 from service.people.roster import COLUMNS, IN_POST, RosterErrors, roster_row
 
 ACCOUNT_ACTION_NAMES = {"created": "新建", "changed": "变更", "deactivated": "停用",
@@ -86,8 +86,9 @@ def apply_roster(session, people, places, operator, progress=lambda _count: None
 
 
 def save_person(session, user, person, places, operator) -> Saved:
-    """Bring ``user`` (None: a new account) to ``person``'s roster row, on its record; taking
-    an account out of post revokes its tokens."""
+    """Bring ``user`` (None: a new account) to ``person``'s roster row, on its record. Taking
+    an account out of post revokes its tokens; that, or moving it away from cases it holds, is
+    told to whoever hands them on (hand_over)."""
     before = roster_row(user, places) if user else None
     password = None
     if user is None:

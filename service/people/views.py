@@ -16,7 +16,7 @@ from service.people import actions
 from service.people.accounts import ACCOUNT_ACTION_NAMES
 from service.people.hand_over import held_work
 from service.people.presenters import account_item, roster_changes_item
-from service.people.roster import Places
+from service.people.roster import COLUMNS, Places
 from service.people.schemas import (AccountChangeSchema, AccountCreateSchema,
                                     AccountDetailSchema, AccountEventSchema, AccountQuerySchema,
                                     AccountSchema, CreatedAccountSchema, DeactivateSchema,
@@ -74,6 +74,8 @@ def create(body):
 @login_required
 @admin_required
 @blp.response(200, description="花名册 CSV（UTF-8，带 BOM）", content_type="text/csv")
+@blp.doc(responses={"200": {"description": "花名册 CSV（UTF-8，带 BOM），列：" + "，".join(COLUMNS),
+                            "content": {"text/csv": {"schema": {"type": "string"}}}}})
 def roster():
     """导出花名册（CSV，表格软件可直接打开、编辑后导入；含全部电话号码）"""
     response = Response(actions.export_roster(current_user).encode("utf-8"),
