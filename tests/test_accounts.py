@@ -13,7 +13,7 @@ from service.models import AccountEvent, CommitteeMember, User, UserRole, Worker
 from service.people.roster import COLUMNS
 from tests.disputes import conftest as disputes
 from tests.disputes.conftest import cli, cli_text
-from tests.incidents.conftest import drive, point_in, reported, user_id
+from tests.incidents.conftest import drive, point_in, recently, reported, user_id
 from tests.problems import assert_problem, has_chinese
 from tests.town import API, GRID_A1, GRID_B1, VILLAGE_A, grid, village
 
@@ -81,12 +81,15 @@ def test_a_new_account_signs_in_with_the_password_given_once(client, auth):
     assert created["posts"] == [{"level": 4, "area": {
         "id": grid(GRID_B1).id, "code": GRID_B1, "name": grid(GRID_B1).name}}]
     assert created["held_work"] == {"incidents": 0, "disputes": 0}
+    assert created["last_seen_at"] is None and created["signed_in_sessions"] == 0
 
     signed_in = auth.login("l4-new", created["initial_password"])
     assert signed_in.status_code == 200, signed_in.get_json()
     assert signed_in.get_json()["user"]["scope"]["grid_ids"] == [grid(GRID_B1).id]
+    assert auth.login("l4-new", created["initial_password"]).status_code == 200  # a 2nd phone
     read = client.get(f"{API}/accounts/{created['id']}", headers=auth.headers("admin")).get_json()
     assert "initial_password" not in read and read["username"] == "l4-new"
+    assert recently(read["last_seen_at"]) and read["signed_in_sessions"] == 2
 
     record = client.get(f"{API}/accounts/{created['id']}/events",
                         headers=auth.headers("admin")).get_json()["items"]
@@ -163,6 +166,7 @@ def test_deactivating_revokes_tokens_and_shows_the_cases_left_to_hand_over(clien
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["active"] is False
     assert answer.get_json()["held_work"] == {"incidents": 1, "disputes": 0}
+    assert answer.get_json()["signed_in_sessions"] == 0
     assert client.get(f"{API}/me", headers=worker).status_code == 401
     assert auth.login(L4_A1).status_code == 403  # deactivated
     again = client.post(f"{API}/accounts/{account['id']}/deactivate",

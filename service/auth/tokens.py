@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import current_app, g
 from flask_jwt_extended import create_access_token, create_refresh_token
-from sqlalchemy import false, or_, update
+from sqlalchemy import false, func, or_, select, update
 
 from service.errors import TokenExpired, TokenRevoked, Unauthorized, problem_response
 from service.auth.caller import TOKEN_AND_HOLDER, caller_of
@@ -55,6 +55,19 @@ def revoke_tokens_of(user_id: int, keep=()):
     db.session.execute(update(IssuedToken).where(IssuedToken.user_id == user_id,
                                                  IssuedToken.revoked_at.is_(None), ~kept)
                        .values(revoked_at=utcnow()))
+
+
+def sign_ins_of(user_id: int) -> dict:
+    """When the account last signed in or refreshed its session (a phone in use), and how many
+    sessions (devices) are signed in now."""
+    now = utcnow()
+    last_seen, sessions = db.session.execute(
+        select(func.max(IssuedToken.issued_at),
+               func.count().filter(IssuedToken.kind == "refresh",
+                                   IssuedToken.revoked_at.is_(None),
+                                   IssuedToken.expires_at > now))
+        .where(IssuedToken.user_id == user_id)).one()
+    return {"last_seen_at": last_seen, "signed_in_sessions": sessions}
 
 
 def revoke_session(access_jti: str, refresh_jti: str | None):

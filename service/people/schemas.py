@@ -69,6 +69,9 @@ class HeldWorkSchema(ma.Schema):
 class AccountDetailSchema(AccountSchema):
     held_work = fields.Nested(HeldWorkSchema, metadata={
         "description": "本人手上未办完的案件；停用或调走后由上级改派"})
+    last_seen_at = LocalDateTime(allow_none=True, metadata={
+        "description": "最近一次登录或刷新令牌（手机在用）的时间；从未登录为 null"})
+    signed_in_sessions = fields.Integer(metadata={"description": "当前登录着的设备（会话）数"})
 
 
 class CreatedAccountSchema(AccountDetailSchema):

@@ -7,6 +7,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from service.auth.current import login_required
+from service.auth.tokens import sign_ins_of
 from service.errors import ValidationFailed
 from service.exports.writers import content_disposition
 from service.extensions import db
@@ -42,7 +43,8 @@ def admin_required(view):
 
 def _detail(user, status=200, headers=None, **extra):
     places = Places.of(db.session)
-    body = {**account_item(user, places), "held_work": held_work(db.session, user), **extra}
+    body = {**account_item(user, places), **sign_ins_of(user.id),
+            "held_work": held_work(db.session, user), **extra}
     return body, status, {"ETag": f'"{actions.etag_of(user, places)}"', **(headers or {})}
 
 
