@@ -55,6 +55,17 @@ def account_of(client, auth, username):
     return client.get(f"{API}/accounts/{account_id}", headers=auth.headers("admin"))
 
 
+def cases_held(client, auth):
+    """An incident in GRID_A1 that center01 dispatched to its level-4 worker, and a dispute of
+    village A's committee that MED_A2 is mediating."""
+    incident = reported(client, auth, "center01", location={
+        "type": "Point", "coordinates": list(point_in(GRID_A1))})
+    drive(client, auth, incident["id"], "dispatched", supervisor="center01")
+    dispute = disputes.intaken(client, auth)
+    disputes.drive(client, auth, dispute["id"], "mediating")
+    return incident, dispute
+
+
 @pytest.mark.parametrize("username", ["center01", "l1-01", L4_A1, f"med-{VILLAGE_A}-1"])
 def test_only_an_administrator_manages_accounts(client, auth, username):
     target = user_id(auth, "l1-02")
@@ -255,11 +266,7 @@ def test_lists_find_by_text_role_area_and_state_and_page_through_all(client, aut
 
 def test_supervisors_find_what_a_deactivated_person_held_and_hand_it_over(client, auth):
     """assigned_to=<account id>: the cases dispatched to someone, within the caller's scope."""
-    incident = reported(client, auth, "center01", location={
-        "type": "Point", "coordinates": list(point_in(GRID_A1))})
-    drive(client, auth, incident["id"], "dispatched")
-    dispute = disputes.intaken(client, auth)
-    disputes.drive(client, auth, dispute["id"], "mediating")
+    incident, dispute = cases_held(client, auth)
     worker, mediator = user_id(auth, L4_A1), user_id(auth, disputes.MED_A2)
     for account_id in (worker, mediator):
         assert client.post(f"{API}/accounts/{account_id}/deactivate",
@@ -300,11 +307,7 @@ def notices(client, auth, username, kind):
 
 
 def test_whoever_hands_the_cases_on_hears_that_their_holder_left(client, auth):
-    incident = reported(client, auth, "center01", location={
-        "type": "Point", "coordinates": list(point_in(GRID_A1))})
-    drive(client, auth, incident["id"], "dispatched", supervisor="center01")
-    dispute = disputes.intaken(client, auth)
-    disputes.drive(client, auth, dispute["id"], "mediating")
+    incident, dispute = cases_held(client, auth)
     mediator = account_of(client, auth, disputes.MED_A2).get_json()
     worker = account_of(client, auth, L4_A1).get_json()
 
@@ -335,11 +338,7 @@ def test_when_the_dispatcher_left_too_the_village_secretary_hears(client, auth):
 
 
 def test_a_move_away_from_a_case_is_told_a_move_that_keeps_it_is_not(client, auth):
-    incident = reported(client, auth, "center01", location={
-        "type": "Point", "coordinates": list(point_in(GRID_A1))})
-    drive(client, auth, incident["id"], "dispatched", supervisor="center01")
-    dispute = disputes.intaken(client, auth)
-    disputes.drive(client, auth, dispute["id"], "mediating")
+    incident, dispute = cases_held(client, auth)
     admin = auth.headers("admin")
 
     def moved(username, **fields):

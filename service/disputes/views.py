@@ -82,33 +82,33 @@ def events(args, dispute_id):
             "next_cursor": next_cursor}
 
 
-def _file_part(args, dispute_id, stmt_of, column, item):
-    """A part of the case file, oldest first, for those it is kept for."""
-    dispute = queries.get_visible(current_user, caller_scope(), dispute_id)
-    casefile.require_reader(current_user, caller_scope(), dispute)
-    rows, next_cursor = keyset_page(db.session, stmt_of(dispute), [column], [int],
-                                    args["limit"], args["cursor"])
-    return {"items": [item(row) for row in rows], "next_cursor": next_cursor}
+# The case file's parts, oldest first: path → (its rows, their order, an item, the summary)
+FILE_PARTS = {
+    "sessions": (casefile.sessions, MediationSession.id, casefile.session_item, SessionPageSchema,
+                 "调解记录，从早到晚（本调委会调解员、一级网格员、综治中心、管理员）"),
+    "follow-ups": (casefile.follow_ups, FollowUp.id, casefile.follow_up_item, FollowUpPageSchema,
+                   "回访记录，从早到晚（本调委会调解员、一级网格员、综治中心、管理员）"),
+}
 
 
-@blp.route("/disputes/<int:dispute_id>/sessions", methods=["GET"])
-@login_required
-@blp.arguments(PageQuerySchema, location="query")
-@blp.response(200, SessionPageSchema)
-def sessions(args, dispute_id):
-    """调解记录，从早到晚（本调委会调解员、一级网格员、综治中心、管理员）"""
-    return _file_part(args, dispute_id, casefile.sessions, MediationSession.id,
-                      casefile.session_item)
+def _file_part_view(path, stmt_of, column, item, summary):
+    def view(args, dispute_id):
+        dispute = queries.get_visible(current_user, caller_scope(), dispute_id)
+        casefile.require_reader(current_user, caller_scope(), dispute)
+        rows, next_cursor = keyset_page(db.session, stmt_of(dispute), [column], [int],
+                                        args["limit"], args["cursor"])
+        return {"items": [item(row) for row in rows], "next_cursor": next_cursor}
+
+    view.__name__ = "dispute_" + path.replace("-", "_")
+    view.__doc__ = summary
+    return view
 
 
-@blp.route("/disputes/<int:dispute_id>/follow-ups", methods=["GET"])
-@login_required
-@blp.arguments(PageQuerySchema, location="query")
-@blp.response(200, FollowUpPageSchema)
-def follow_ups(args, dispute_id):
-    """回访记录，从早到晚（本调委会调解员、一级网格员、综治中心、管理员）"""
-    return _file_part(args, dispute_id, casefile.follow_ups, FollowUp.id,
-                      casefile.follow_up_item)
+for _path, (_rows, _column, _item, _page, _summary) in FILE_PARTS.items():
+    blp.route(f"/disputes/<int:dispute_id>/{_path}", methods=["GET"],
+              endpoint=f"dispute_{_path.replace('-', '_')}_list")(
+        login_required(blp.arguments(PageQuerySchema, location="query")(
+            blp.response(200, _page)(_file_part_view(_path, _rows, _column, _item, _summary)))))
 
 
 @blp.route("/disputes/<int:dispute_id>/file", methods=["GET"])
