@@ -441,6 +441,18 @@ def test_a_roster_with_problems_is_refused_line_by_line(client, auth):
                    403, "forbidden")
 
 
+def test_an_upload_creates_a_bounded_number_of_accounts(client, auth, monkeypatch):
+    monkeypatch.setattr("service.people.actions.ROSTER_MAX_NEW", 2)
+    rows = roster_rows(client, auth)
+    worker = next(row for row in rows if row["账号"] == L4_A1)
+    new = [{**worker, "账号": f"l4-new{n}", "电话": ""} for n in range(3)]
+    before = people_rows()
+    refused = assert_problem(upload_roster(client, auth, rows + new), 422, "validation_failed")
+    assert "3 个新账号" in refused["errors"]["file"][0]
+    assert people_rows() == before
+    assert upload_roster(client, auth, rows + new[:2]).status_code == 200
+
+
 def test_a_cell_a_spreadsheet_would_run_is_exported_inert_and_read_back_as_written(client, auth):
     account = account_of(client, auth, "center02").get_json()
     formula = "=HYPERLINK(\"http://x\",\"张\")"

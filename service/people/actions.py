@@ -19,6 +19,9 @@ from service.people.roster import (IN_POST, LEFT, YES, Places, RosterErrors, all
 from service.versions import matches
 
 ROSTER_MAX_BYTES = 2 * 1024 * 1024  # a town's roster is tens of kilobytes
+# New accounts one upload may create: each password is hashed on purpose slowly (argon2,
+# about 0.1 s), and the upload is one request. A whole county goes in through the command.
+ROSTER_MAX_NEW = 300
 # The field of an account's JSON that each roster column stands for, to place a problem.
 FIELDS = {"账号": "username", "姓名": "name", "电话": "phone", "角色": "roles",
           "负责区域": "posts", "调委会": "committee_id", "调委会主任": "committee_head",
@@ -148,6 +151,7 @@ def import_roster(caller, data, dry_run, deactivate_absent):
     places = Places.of(db.session)
     try:
         people = read_roster(decode_roster(data), places)
+        _refuse_too_many_new(people)
         changes = accounts.apply_roster(db.session, people, places, _operator(caller),
                                         deactivate_absent=deactivate_absent)
     except RosterErrors as errors:
@@ -166,6 +170,17 @@ def import_roster(caller, data, dry_run, deactivate_absent):
     else:
         db.session.commit()
     return changes
+
+
+def _refuse_too_many_new(people):
+    usernames = [person.username for person in people]
+    known = set(db.session.scalars(select(User.username).where(User.username.in_(usernames))))
+    if len(set(usernames) - known) > ROSTER_MAX_NEW:
+        raise ValidationFailed(
+            f"一次上传最多新建 {ROSTER_MAX_NEW} 个账号，请分批上传，或在服务器上用 flask people import 导入",
+            f"At most {ROSTER_MAX_NEW} new accounts per upload",
+            errors={"file": [f"文件中有 {len(set(usernames) - known)} 个新账号，"
+                             f"一次最多 {ROSTER_MAX_NEW} 个"]})
 
 
 def _not_on_oneself(message_zh):
