@@ -55,7 +55,7 @@ def open_dispute(user, *, town_id, village_id, grid_id, channel, description, de
     record.append(db.session, dispute, user.id, "register", None,
                   note=f"登记并分派至{committee.name}",
                   details={"committee_id": committee.id, "channel": channel})
-    notify(db.session, _heads(committee), "dispute_routed", f"新纠纷 {dispute.number} 待受理",
+    notify(db.session, heads_of(committee), "dispute_routed", f"新纠纷 {dispute.number} 待受理",
            f"{committee.name}收到新的矛盾纠纷（{dispute.number}），请及时受理。", dispute.id, now)
     return dispute
 
@@ -72,7 +72,8 @@ def _party(party):
     return DisputeParty(name=party["name"], phone=party.get("phone"))
 
 
-def _heads(committee):
+def heads_of(committee):
+    """The committee's heads (主任), who take its new and escalated disputes and hand cases on."""
     return [member.user_id for member in committee.members if member.is_head]
 
 
@@ -201,7 +202,7 @@ def _escalate(dispute, user, body, now):
     dispute.mediators = []
     dispute.accepted_at = None
     committee = route(db.session, dispute, escalated=True, at=now)
-    notify(db.session, _heads(committee), "dispute_escalated", f"纠纷 {dispute.number} 上报镇调委会",
+    notify(db.session, heads_of(committee), "dispute_escalated", f"纠纷 {dispute.number} 上报镇调委会",
            f"{previous}上报纠纷 {dispute.number}：{body['reason']}", dispute.id, now)
     return body["reason"], {"from": previous, "to_committee_id": committee.id}
 

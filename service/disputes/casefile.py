@@ -10,12 +10,13 @@ from service.extensions import db
 from service.models import DisputeEvent, FollowUp, MediationSession
 
 
-def require_reader(user, scope, dispute):
+def require_reader(user, scope, dispute) -> bool:
     """Those who see the parties in full (assigned mediators, the committee's head, level 1,
-    the centre, administrators) and the committee's other mediators, who pay the visits."""
-    if sees_personal_data(user, scope, dispute) or any(
-            member.user_id == user.id for member in dispute.committee.members):
-        return
+    the centre, administrators) and the committee's other mediators, who pay the visits.
+    Returns whether the reader sees the parties in full."""
+    full = sees_personal_data(user, scope, dispute)
+    if full or any(member.user_id == user.id for member in dispute.committee.members):
+        return full
     raise Forbidden("调解记录只对本调委会的调解员、一级网格员、综治中心和管理员开放",
                     "Mediation records are for the committee, level 1, the centre and administrators")
 

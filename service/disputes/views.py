@@ -17,9 +17,8 @@ from service.exports.labels import (AGREEMENT_FORM_NAMES, CHANNEL_NAMES, DISPUTE
 from service.extensions import db
 from service.models import DisputeEvent, FollowUp, MediationSession, Village
 from service.models.types import utcnow
-from service.schema_base import town_time
 from service.pagination import keyset_page
-from service.schema_base import IF_MATCH_DOC, PageQuerySchema
+from service.schema_base import IF_MATCH_DOC, PageQuerySchema, town_time
 
 blp = Blueprint("disputes", __name__, url_prefix="/api/v1", description="矛盾纠纷调解",
                 template_folder="templates")
@@ -120,8 +119,7 @@ def case_file(dispute_id):
     """人民调解卷宗：登记、当事人、调解记录、调解协议书、回访记录和案卷记录，可打印归档"""
     scope = caller_scope()
     dispute = queries.get_visible(current_user, scope, dispute_id)
-    casefile.require_reader(current_user, scope, dispute)
-    full = sees_personal_data(current_user, scope, dispute)
+    full = casefile.require_reader(current_user, scope, dispute)
     item = dispute_item(dispute, full, actions.cipher().decrypt if full else None)
     session_rows, visits, record = casefile.whole(dispute)
     villages = db.session.scalars(select(Village.name).where(

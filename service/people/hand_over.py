@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
+from service.disputes.actions import heads_of
 from service.incidents.notices import centre_staff, latest_dispatcher, tell
 from service.models import Dispute, DisputeMediator, Incident, User
 from service.notifications import notify
@@ -62,10 +63,9 @@ def _announce(session, user, operator_id, now, new_scope):
     for dispute in session.scalars(_held_disputes(user)):
         if new_scope and dispute.committee_id in new_scope.committee_ids:
             continue
-        heads = [member.user_id for member in dispute.committee.members
-                 if member.is_head and member.user_id != user.id]
+        heads = set(heads_of(dispute.committee)) - {user.id}
         why = "已停用" if new_scope is None else f"已不在{dispute.committee.name}"
-        notify(session, set(heads or centre_staff()) - {operator_id}, "dispute_mediator_left",
+        notify(session, (heads or set(centre_staff())) - {operator_id}, "dispute_mediator_left",
                f"纠纷 {dispute.number} 的调解员{user.name}{why}，请重新指派调解员",
                dispute.description[:80], dispute_id=dispute.id, at=now)
 
