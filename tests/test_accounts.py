@@ -479,3 +479,24 @@ def test_documented_in_openapi(client):
     assert "text/csv" in operations["get", f"{API}/accounts/roster"]["responses"]["200"]["content"]
     case_file = paths[f"{API}/disputes/{{dispute_id}}/file"]["get"]
     assert "text/html" in case_file["responses"]["200"]["content"]
+
+
+def test_unknown_accounts_and_bad_bodies_get_a_problem_and_change_nothing(client, auth):
+    admin = auth.headers("admin")
+    before = people_rows()
+    for method, path, body in [("get", "/accounts/999999", None),
+                               ("put", "/accounts/999999", {"name": "某", "roles": ["worker"]}),
+                               ("post", "/accounts/999999/deactivate", {}),
+                               ("post", "/accounts/999999/reset-password", None),
+                               ("get", "/accounts/999999/events", None)]:
+        assert_problem(getattr(client, method)(API + path, headers=admin, json=body),
+                       404, "not_found")
+    target = user_id(auth, "center02")
+    broken = client.put(f"{API}/accounts/{target}", headers=admin, data="{not json",
+                        content_type="application/json")
+    assert_problem(broken, 400, "bad_json")
+    missing = assert_problem(client.post(f"{API}/accounts/roster", headers=admin,
+                                         content_type="multipart/form-data", data={}),
+                             422, "validation_failed")
+    assert "file" in missing["errors"]
+    assert people_rows() == before
