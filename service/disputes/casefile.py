@@ -1,13 +1,15 @@
 """A dispute's case file (卷宗), kept as the People's Mediation Law has a committee keep it:
 the registration, the parties, each session's record (调解记录), the agreement (调解协议书) or why
-mediation failed, the return visits (回访), and the case record. Mediation's confidences are
+mediation failed, the return visits (回访), the pages filed as images (the signed agreement,
+identity papers, evidence) and the case record. Mediation's confidences are
 for the committee and those answerable for the case, not for everyone who may follow it."""
 from sqlalchemy import select
 
 from service.disputes.presenters import sees_personal_data
 from service.errors import Forbidden
 from service.extensions import db
-from service.models import DisputeEvent, FollowUp, MediationSession
+from service.exports.labels import DOCUMENT_KIND_NAMES
+from service.models import DisputeDocument, DisputeEvent, FollowUp, MediationSession
 
 
 def require_reader(user, scope, dispute) -> bool:
@@ -29,6 +31,10 @@ def follow_ups(dispute):
     return select(FollowUp).where(FollowUp.dispute_id == dispute.id)
 
 
+def documents(dispute):
+    return select(DisputeDocument).where(DisputeDocument.dispute_id == dispute.id)
+
+
 def session_item(row):
     return {"id": row.id, "held_at": row.held_at, "summary": row.summary,
             "attendees": row.attendees,
@@ -43,12 +49,21 @@ def follow_up_item(row):
             "created_at": row.created_at}
 
 
+def document_item(row):
+    return {"id": row.id, "kind": row.kind, "kind_name": DOCUMENT_KIND_NAMES[row.kind],
+            "title": row.title, "sha256": row.sha256, "content_type": row.content_type,
+            "width": row.width, "height": row.height,
+            "uploaded_by": {"id": row.uploader.id, "name": row.uploader.name},
+            "created_at": row.created_at}
+
+
 def whole(dispute):
-    """Every part of the file, oldest first: (sessions, follow-ups, record entries)."""
+    """Every part of the file, oldest first: (sessions, follow-ups, filed pages, record entries)."""
     def ordered(stmt, column):
         return db.session.scalars(stmt.order_by(column)).all()
 
     return (ordered(sessions(dispute), MediationSession.held_at),
             ordered(follow_ups(dispute), FollowUp.visited_at),
+            ordered(documents(dispute), DisputeDocument.id),
             ordered(select(DisputeEvent).where(DisputeEvent.dispute_id == dispute.id),
                     DisputeEvent.sequence))

@@ -3,7 +3,7 @@ from marshmallow import ValidationError, fields, validate, validates, validates_
 
 from geo.fields import PointField
 from service.deadlines import WORK_ORDER_TYPES
-from service.models.disputes import DISPUTE_STATUSES
+from service.models.disputes import DISPUTE_STATUSES, DOCUMENT_KINDS
 from service.personal_data import valid_id_number
 from service.schema_base import AssignedTo, LocalDateTime, PageQuerySchema, PersonRefSchema, id_range, page_of
 
@@ -200,7 +200,33 @@ class FollowUpRecordSchema(ma.Schema):
     created_at = LocalDateTime()
 
 
+class DocumentUploadSchema(ma.Schema):
+    file = fields.Raw(required=True, metadata={
+        "type": "string", "format": "binary",
+        "description": "拍照或扫描的材料，JPEG 或 PNG，≤ 10 MB；保存前去除 EXIF（含 GPS）"})
+    kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_KINDS), metadata={
+        "description": "application 调解申请书、identity 当事人身份证明、investigation 调查记录、"
+                       "evidence 证据材料、agreement 调解协议书（签字盖章后）、performance 履行凭证、"
+                       "judicial_confirmation 司法确认文书、other 其他材料"})
+    title = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
+                          metadata={"description": "材料名称，如“张三身份证复印件”"})
+
+
+class DocumentSchema(ma.Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    kind_name = fields.String(metadata={"description": "材料类别的中文名称"})
+    title = fields.String(allow_none=True)
+    sha256 = fields.String(metadata={"description": "去除元数据后图片的 SHA-256，也记入案卷记录"})
+    content_type = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    uploaded_by = fields.Nested(PersonRefSchema)
+    created_at = LocalDateTime()
+
+
 DisputePageSchema = page_of(DisputeSchema, "DisputePage")
+DocumentPageSchema = page_of(DocumentSchema, "DisputeDocumentPage")
 SessionPageSchema = page_of(SessionRecordSchema, "MediationSessionPage")
 FollowUpPageSchema = page_of(FollowUpRecordSchema, "FollowUpPage")
 DisputeEventPageSchema = page_of(DisputeEventSchema, "DisputeEventPage")

@@ -1,26 +1,28 @@
 """Dispute endpoints (矛盾纠纷调解): intake, lists, the case, its actions and its record."""
 from flask import Response, render_template, request, url_for
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from service.auth.current import caller_scope, login_required
-from service.disputes import actions, casefile, queries
+from service.disputes import actions, casefile, documents, queries
 from service.disputes.presenters import dispute_item, sees_personal_data
 from service.disputes.schemas import (AssignSchema, DisputeEventPageSchema, DisputePageSchema,
-                                      DisputeQuerySchema, DisputeSchema, FollowUpPageSchema,
+                                      DisputeQuerySchema, DisputeSchema, DocumentPageSchema,
+                                      DocumentSchema, DocumentUploadSchema, FollowUpPageSchema,
                                       FollowUpSchema, IntakeSchema, NoteSchema, ReasonSchema,
                                       ResolveSchema, SessionPageSchema, SessionSchema)
 from service.disputes.workflow import RECORD_ACTION_NAMES, STATUS_NAMES
 from service.exports.labels import (AGREEMENT_FORM_NAMES, CHANNEL_NAMES, DISPUTE_TYPE_NAMES,
-                                    name_of)
+                                    DOCUMENT_KIND_NAMES, name_of)
 from service.extensions import db
-from service.models import DisputeEvent, FollowUp, MediationSession, Village
+from service.incidents.schemas import PhotoQuerySchema
+from service.models import DisputeDocument, DisputeEvent, FollowUp, MediationSession, Village
 from service.models.types import utcnow
 from service.pagination import keyset_page
 from service.schema_base import IF_MATCH_DOC, PageQuerySchema, town_time
+from service.uploads import UploadBlueprint, image_response, uploaded_bytes
 
-blp = Blueprint("disputes", __name__, url_prefix="/api/v1", description="矛盾纠纷调解",
+blp = UploadBlueprint("disputes", __name__, url_prefix="/api/v1", description="矛盾纠纷调解",
                 template_folder="templates")
 # login_required wraps the argument parsing: a call without a valid token is 401, whatever its body.
 
@@ -87,6 +89,9 @@ FILE_PARTS = {
                  "调解记录，从早到晚（本调委会调解员、一级网格员、综治中心、管理员）"),
     "follow-ups": (casefile.follow_ups, FollowUp.id, casefile.follow_up_item, FollowUpPageSchema,
                    "回访记录，从早到晚（本调委会调解员、一级网格员、综治中心、管理员）"),
+    "documents": (casefile.documents, DisputeDocument.id, casefile.document_item,
+                  DocumentPageSchema,
+                  "卷宗材料目录，从早到晚（本调委会调解员、一级网格员、综治中心、管理员）"),
 }
 
 
@@ -110,6 +115,35 @@ for _path, (_rows, _column, _item, _page, _summary) in FILE_PARTS.items():
             blp.response(200, _page)(_file_part_view(_path, _rows, _column, _item, _summary)))))
 
 
+@blp.route("/disputes/<int:dispute_id>/documents", methods=["POST"])
+@login_required
+@blp.arguments(DocumentUploadSchema, location="form", content_type="multipart/form-data")
+@blp.response(201, DocumentSchema)
+@blp.alt_response(200, schema=DocumentSchema, description="同一图片已归入本案，返回原材料")
+@blp.doc(**IF_MATCH_DOC)
+def upload_document(form, dispute_id):
+    """归入卷宗材料：签字的申请书、协议书，身份证明，证据，履行凭证等的照片或扫描件（JPEG/PNG，≤10 MB）
+
+    被指派的调解员、调委会主任和综治中心可以上传；保存前去除 EXIF（含 GPS），
+    材料的 SHA-256 记入案卷记录。每宗纠纷最多 60 份。
+    """
+    document, created = documents.add_document(
+        current_user, caller_scope(), dispute_id, uploaded_bytes(form["file"]), form["kind"],
+        form["title"], request.headers.get("If-Match"))
+    return casefile.document_item(document), 201 if created else 200
+
+
+@blp.route("/disputes/<int:dispute_id>/documents/<int:document_id>", methods=["GET"])
+@login_required
+@blp.arguments(PhotoQuerySchema, location="query")
+@blp.response(200, description="图片（image/jpeg 或 image/png）", content_type="image/jpeg")
+def document(args, dispute_id, document_id):
+    """取回卷宗材料图片（被指派的调解员、调委会主任、一级网格员、综治中心、管理员）"""
+    row, stream, etag = documents.open_document(current_user, caller_scope(), dispute_id,
+                                                document_id, args["size"])
+    return image_response(stream, row.content_type, etag)
+
+
 @blp.route("/disputes/<int:dispute_id>/file", methods=["GET"])
 @login_required
 @blp.response(200, description="可打印归档的卷宗（HTML，A4）", content_type="text/html")
@@ -121,12 +155,13 @@ def case_file(dispute_id):
     dispute = queries.get_visible(current_user, scope, dispute_id)
     full = casefile.require_reader(current_user, scope, dispute)
     item = dispute_item(dispute, full, actions.cipher().decrypt if full else None)
-    session_rows, visits, record = casefile.whole(dispute)
+    session_rows, visits, pages, record = casefile.whole(dispute)
     villages = db.session.scalars(select(Village.name).where(
         Village.id.in_(item["village_ids"] or [dispute.village_id])).order_by(Village.id)).all()
     html = render_template(
         "dispute_file.html", d=item, full=full, sessions=session_rows, visits=visits,
-        record=record, accepted_at=dispute.accepted_at, resolved_at=dispute.resolved_at,
+        pages=pages, kind_name=DOCUMENT_KIND_NAMES.get, record=record,
+        accepted_at=dispute.accepted_at, resolved_at=dispute.resolved_at,
         closed_at=dispute.closed_at, judicially_confirmed=dispute.judicially_confirmed,
         type_name=name_of(DISPUTE_TYPE_NAMES, dispute.type),
         channel_name=name_of(CHANNEL_NAMES, dispute.channel),

@@ -41,8 +41,9 @@ for _state in ("received", "accepted", "mediating", "failed"):
 ACTION_NAMES = {"accept": "受理", "decline": "不予受理", "assign": "指派调解员", "session": "记录调解",
                 "resolve": "办结调解", "escalate": "上报镇调委会", "close": "结案", "follow_up": "回访"}
 # Every action a case-record entry can name (record.append refuses any other): the workflow's,
-# registration and 督办.
-RECORD_ACTION_NAMES = {**ACTION_NAMES, "register": "登记", "supervise": "督办"}
+# registration, 督办 and a page filed in the case file.
+RECORD_ACTION_NAMES = {**ACTION_NAMES, "register": "登记", "supervise": "督办",
+                       "document": "归入卷宗材料"}
 STATUS_NAMES = {"received": "已登记", "accepted": "已受理", "mediating": "调解中", "agreed": "调解成功",
                 "failed": "调解不成", "closed": "已结案", "referred": "已告知其他途径",
                 "declined": "不予受理"}

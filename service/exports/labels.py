@@ -20,9 +20,14 @@ DISPUTE_TYPE_NAMES = {
 }
 COMMITTEE_LEVEL_NAMES = {"town": "镇级", "village": "村级"}
 AGREEMENT_FORM_NAMES = {"written": "书面", "oral": "口头"}
+DOCUMENT_KIND_NAMES = {
+    "application": "调解申请书", "identity": "当事人身份证明", "investigation": "调查记录",
+    "evidence": "证据材料", "agreement": "调解协议书", "performance": "履行凭证",
+    "judicial_confirmation": "司法确认文书", "other": "其他材料",
+}
 
 __all__ = ["AGREEMENT_FORM_NAMES", "CATEGORY_NAMES", "CHANNEL_NAMES", "COMMITTEE_LEVEL_NAMES",
-           "DISPUTE_STATUS_NAMES", "DISPUTE_TYPE_NAMES", "INCIDENT_STATUS_NAMES", "name_of"]
+           "DISPUTE_STATUS_NAMES", "DOCUMENT_KIND_NAMES", "DISPUTE_TYPE_NAMES", "INCIDENT_STATUS_NAMES", "name_of"]
 
 
 def name_of(names, code):

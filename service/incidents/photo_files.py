@@ -160,6 +160,17 @@ class PhotoStore:
         """The stored file for ``key``, opened for binary reading (FileNotFoundError if absent)."""
         return open(self._path(key), "rb")
 
+    def open_copy(self, key: str, content_type: str, size: str | None = None) -> BinaryIO:
+        """The photo stored under ``key``, or its ``size`` copy (SIZES), made from the photo the
+        first time it is asked for and kept beside it."""
+        if size is None:
+            return self.open(key)
+        sized = self.sized_key(key, size)
+        if not self.exists(sized):
+            with self.open(key) as original:
+                self.write(sized, resized(original.read(), content_type, size))
+        return self.open(sized)
+
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
 

@@ -7,7 +7,7 @@ from service.extensions import db
 from service.incidents import queries
 from service.incidents.actions import check_version, record, touch
 from service.incidents.steps import may
-from service.incidents.photo_files import PhotoStore, clean_photo, resized
+from service.incidents.photo_files import PhotoStore, clean_photo
 from service.incidents.workflow import HANDLER, SUPERVISOR
 from service.models import IncidentPhoto
 
@@ -54,21 +54,20 @@ def add_photo(user, scope, incident_id, raw: bytes, if_match=None):
 
 
 def open_photo(user, scope, incident_id, photo_id, size=None):
-    """(photo row, open file, ETag) of the photo, or of its ``size`` copy (photo_files.SIZES),
-    made from the stored photo the first time it is asked for and kept beside it."""
+    """(photo row, open file, ETag) of the photo or of its ``size`` copy."""
     queries.require_visible(user, scope, incident_id)
     photo = db.session.scalar(select(IncidentPhoto).where(IncidentPhoto.id == photo_id,
                                                           IncidentPhoto.incident_id == incident_id))
     if photo is None:
         raise NotFound("照片不存在", "Photo not found")
-    photos = store()
+    return (photo, *open_stored(photo, size))
+
+
+def open_stored(image, size=None):
+    """(open file, ETag) of a stored image row (a photo, a case-file page), or of its ``size``
+    copy (photo_files.SIZES), made the first time it is asked for and kept beside it."""
     try:
-        if size is None:
-            return photo, photos.open(photo.storage_key), photo.sha256
-        key = photos.sized_key(photo.storage_key, size)
-        if not photos.exists(key):
-            with photos.open(photo.storage_key) as original:
-                photos.write(key, resized(original.read(), photo.content_type, size))
-        return photo, photos.open(key), f"{photo.sha256}-{size}"
+        stream = store().open_copy(image.storage_key, image.content_type, size)
     except FileNotFoundError:
-        raise NotFound("照片文件缺失", "Photo file missing") from None
+        raise NotFound("图片文件缺失", "Image file missing") from None
+    return stream, image.sha256 if size is None else f"{image.sha256}-{size}"

@@ -1,11 +1,10 @@
 """Incident endpoints (事件上报): report, list and sync, nearby, workflow actions, case record, photos."""
-from flask import request, send_file, url_for
+from flask import request, url_for
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from service.auth.current import caller_scope, login_required
 from service.dumping import dumper, json_response
-from service.errors import ValidationFailed
 from service.incidents import actions, photos, queries, steps
 from service.incidents.presenters import (duplicate_item, incident_item, person, photo_item,
                                           view_of)
@@ -16,6 +15,7 @@ from service.incidents.schemas import (ActionSchema, EventPageSchema, IncidentPa
 from service.incidents.workflow import ACTIONS, RECORD_ACTION_NAMES
 from service.models.types import utcnow
 from service.schema_base import IF_MATCH_DOC, PageQuerySchema
+from service.uploads import image_response, uploaded_bytes
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1", description="事件上报与处置")
 # Incident answers are dumped like their schemas without marshmallow's per-field machinery
@@ -163,10 +163,8 @@ for _action in ACTIONS:
 @blp.doc(**IF_MATCH_DOC)
 def upload_photo(files, incident_id):
     """上传照片（JPEG/PNG，≤10 MB，每事件最多 9 张）；保存前去除 EXIF（含 GPS）"""
-    upload = files.get("file")
-    if upload is None or not hasattr(upload, "read"):
-        raise ValidationFailed(errors={"file": ["请用 multipart/form-data 的 file 字段上传图片"]})
-    photo, created = photos.add_photo(current_user, caller_scope(), incident_id, upload.read(),
+    photo, created = photos.add_photo(current_user, caller_scope(), incident_id,
+                                      uploaded_bytes(files.get("file")),
                                       request.headers.get("If-Match"))
     return photo_item(photo), 201 if created else 200
 
@@ -180,10 +178,7 @@ def photo(args, incident_id, photo_id):
     """取回照片（仅限可查看该事件的用户）；size=thumb / preview 取缩小的副本"""
     row, stream, etag = photos.open_photo(current_user, caller_scope(), incident_id, photo_id,
                                           args["size"])
-    response = send_file(stream, mimetype=row.content_type, etag=etag, max_age=3600,
-                         conditional=True)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return image_response(stream, row.content_type, etag)
 
 
 

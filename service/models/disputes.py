@@ -152,6 +152,37 @@ class FollowUp(db.Model):
     visitor: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
+DOCUMENT_KINDS = ("application", "identity", "investigation", "evidence", "agreement",
+                  "performance", "judicial_confirmation", "other")
+
+
+@append_only
+class DisputeDocument(db.Model):
+    """A page of the case file kept as an image: the signed application or agreement, a party's
+    identity papers, evidence, receipts. Filed once and never rewritten, like the record."""
+
+    __tablename__ = "dispute_documents"
+    __table_args__ = (
+        UniqueConstraint("dispute_id", "sha256"),
+        CheckConstraint("kind IN ('application', 'identity', 'investigation', 'evidence', "
+                        "'agreement', 'performance', 'judicial_confirmation', 'other')",
+                        name="kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str | None] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(100))
+    content_type: Mapped[str] = mapped_column(String(20))
+    width: Mapped[int]
+    height: Mapped[int]
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    uploader: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
 @append_only
 class DisputeEvent(db.Model):
     """The dispute's case record; each entry carries the hash of the one before it."""

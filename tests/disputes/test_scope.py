@@ -31,7 +31,7 @@ def assert_blind(client, auth, usernames, dispute_id):
     for username in usernames:
         assert_problem(get(client, auth, username, dispute_id), 404, "not_found")
         assert_problem(events(client, auth, username, dispute_id), 404, "not_found")
-        for part in ("sessions", "follow-ups", "file"):  # the case file (卷宗)
+        for part in ("sessions", "follow-ups", "documents", "documents/1", "file"):  # 卷宗
             assert_problem(client.get(f"{API}/disputes/{dispute_id}/{part}",
                                       headers=auth.headers(username)), 404, "not_found")
         assert dispute_id not in listed_ids(client, auth, username), username
