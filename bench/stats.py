@@ -9,7 +9,8 @@ On a fresh PostGIS database (migrations + demo town) this generates in SQL, with
   computes it, so ``flask disputes verify`` passes), and leaves what the service would leave:
   routing decisions (village or town committee, by the routing rules), assigned mediators,
   mediation sessions, agreements with amounts, follow-up visits (performed or not, some with a
-  judicial confirmation), parties, the villages involved, numbers per year from the counters;
+  judicial confirmation), parties, the villages involved, numbers per year from the counters,
+  change numbers in the order the disputes last changed;
 * incidents — the field reports behind the grid workers' disputes (category ``dispute``) and the
   rest spread over grids, categories, channels and the same years, with statuses by age, their
   case record (incident_events, one entry per step), unique change_seq and numbers per year;
@@ -262,7 +263,7 @@ INSERT INTO disputes (id, town_id, number, incident_id, channel, work_order_type
                       accepted_at, resolved_at, closed_at, failure_reason, agreement_terms,
                       agreement_form, agreement_amount_yuan, agreement_perform_by,
                       judicial_confirmation_due, judicially_confirmed, reporter_id, version,
-                      created_at, updated_at)
+                      change_seq, created_at, updated_at)
 SELECT f.dispute_id, f.town_id,
        'TJ' || f.year || lpad((f.year_seq + coalesce(c.value, 0))::text,
                                greatest(6, length((f.year_seq + coalesce(c.value, 0))::text)), '0'),
@@ -286,7 +287,9 @@ SELECT f.dispute_id, f.town_id,
             THEN ((f.resolved_at AT TIME ZONE 'Asia/Shanghai')::date + 30) END,
        CASE WHEN f.agreed THEN f.resolved_at + interval '30 days' END,
        f.agreed AND f.followed_up AND f.r_flag > 0.9,
-       f.reporter_id, f.version, f.created_at, f.updated_at
+       f.reporter_id, f.version,
+       row_number() OVER (ORDER BY f.updated_at, f.dispute_id) + %(dispute_seq_base)s,
+       f.created_at, f.updated_at
 FROM bench_dispute_final f
 LEFT JOIN bench_number_base c ON c.name = 'disputes.number.' || f.town_id || '.' || f.year
 ORDER BY f.dispute_id
@@ -481,8 +484,11 @@ SELECT 'disputes.number.' || town_id || '.' || year, max(year_seq) FROM bench_di
 GROUP BY town_id, year
 UNION ALL
 SELECT 'incidents.change_seq', max(change_seq) FROM incidents
+UNION ALL
+SELECT 'disputes.change_seq', max(change_seq) FROM disputes
 ON CONFLICT (name) DO UPDATE SET value = CASE
-    WHEN counters.name = 'incidents.change_seq' THEN greatest(counters.value, excluded.value)
+    WHEN counters.name IN ('incidents.change_seq', 'disputes.change_seq')
+        THEN greatest(counters.value, excluded.value)
     ELSE counters.value + excluded.value END
 """
 SEQUENCE_TABLES = ("incidents", "incident_events", "disputes", "dispute_events", "dispute_parties",
@@ -508,12 +514,15 @@ def generate(conn, incidents, disputes, t_end, log):
                           "(SELECT coalesce(max(id), 0) FROM incidents), "
                           "(SELECT coalesce(max(id), 0) FROM disputes), "
                           "(SELECT coalesce(max(value), 0) FROM counters "
-                          " WHERE name = 'incidents.change_seq')").fetchone()
-    grids, villages, max_incident, max_dispute, seq_base = counts
+                          " WHERE name = 'incidents.change_seq'), "
+                          "(SELECT coalesce(max(value), 0) FROM counters "
+                          " WHERE name = 'disputes.change_seq')").fetchone()
+    grids, villages, max_incident, max_dispute, seq_base, dispute_seq_base = counts
     assert max(max_incident, max_dispute) < ID_BASE, "ids would collide with existing rows"
     values = {"t_end": t_end, "span_s": YEARS * 365 * 86400, "disputes": disputes,
               "villages": villages, "grids": grids, "center_ids": center_ids, "id_base": ID_BASE,
               "points": POINTS_PER_GRID, "seq_base": seq_base,
+              "dispute_seq_base": dispute_seq_base,
               "descriptions": json.dumps(DESCRIPTIONS, ensure_ascii=False),
               "type_names": json.dumps(DISPUTE_TYPE_NAMES, ensure_ascii=False),
               "terms": TERMS, "failure": FAILURE}

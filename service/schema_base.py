@@ -162,6 +162,15 @@ class PageQuerySchema(ma.Schema):
                            metadata={"description": "上一页返回的 next_cursor"})
 
 
+SYNC_CURSOR = fields.String(allow_none=True, metadata={"description": (
+    "仅在带 updated_after 时返回：本页最后一条变更之后的位置。下次增量同步带上 "
+    "cursor=sync_cursor（与 updated_after 一起），从这里继续，不漏也不重；"
+    "没有新变更时原样返回请求中的位置")})
+SCOPE_TAG = fields.String(metadata={"description": (
+    "仅在带 updated_after 时返回：本人可见范围的标识。与上次同步时不同（调入调出网格、职务或调委会变化），"
+    "说明本地副本是按原来的范围同步的：应清空后不带 cursor 重新全量同步")})
+
+
 def page_of(item_schema, name, **extra_fields):
     """The list envelope ``{items, next_cursor}`` around an item schema."""
     return ma.Schema.from_dict({

@@ -91,3 +91,28 @@ def test_reply_and_visit_migration_dates_what_was_stored_before_it(app, client, 
         with pytest.raises(DBAPIError):
             connection.execute(text("UPDATE incidents SET satisfaction = 9 WHERE id = :id"),
                                {"id": closed["id"]})
+
+
+def test_dispute_change_numbers_are_given_in_the_order_disputes_last_changed(app, client, auth):
+    """0016 numbers the disputes stored before it by their last change, and the counter goes on
+    from there: a phone's first sync after the upgrade sees them in that order."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from tests.disputes.conftest import HEAD_A, acted, intaken
+
+    first, second = intaken(client, auth), intaken(client, auth)
+    acted(client, auth, HEAD_A, first["id"], "accept")  # the first changed last
+    db.session.remove()
+    downgrade(revision="0015_dispute_documents")
+    upgrade()
+    with db.engine.connect() as connection:
+        numbers = dict(connection.execute(text("SELECT id, change_seq FROM disputes")).all())
+        counter = connection.execute(text(
+            "SELECT value FROM counters WHERE name = 'disputes.change_seq'")).scalar()
+    assert numbers == {second["id"]: 1, first["id"]: 2} and counter == 2
+    db.session.remove()
+    third = intaken(client, auth)
+    page = client.get("/api/v1/disputes", query_string={"updated_after": "2000-01-01T00:00:00Z"},
+                      headers=auth.headers(HEAD_A)).get_json()
+    assert [item["id"] for item in page["items"]] == [second["id"], first["id"], third["id"]]

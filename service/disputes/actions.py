@@ -7,6 +7,7 @@ from sqlalchemy import select
 from service.counters import next_value
 from service.deadlines import add_calendar_days
 from service.disputes import record
+from service.disputes.changes import touch
 from service.disputes.due import stage_due
 from service.disputes.queries import get_visible
 from service.disputes.routing import route
@@ -45,13 +46,14 @@ def open_dispute(user, *, town_id, village_id, grid_id, channel, description, de
         town_id=town_id, incident_id=incident_id, channel=channel, work_order_type=work_order_type,
         description=description, type=details["type"], serious=details.get("serious", False),
         village_id=village_id, grid_id=grid_id, status="received", received_at=now,
-        stage_started_at=now, reporter_id=user.id, version=1, created_at=now, updated_at=now,
+        stage_started_at=now, reporter_id=user.id, created_at=now, version=0,  # touch() makes it 1
         number=f"TJ{year}{next_value(db.session, f'disputes.number.{town_id}.{year}'):06d}",
         villages=[DisputeVillage(village_id=v) for v in sorted(involved)],
         parties=[_party(party) for party in details.get("parties") or []])
     db.session.add(dispute)
     committee = route(db.session, dispute, at=now)
     dispute.due_at = stage_due(dispute)
+    touch(dispute)
     record.append(db.session, dispute, user.id, "register", None,
                   note=f"登记并分派至{committee.name}",
                   details={"committee_id": committee.id, "channel": channel})
@@ -125,13 +127,13 @@ def perform(user, scope, dispute_id, action, body, if_match=None):
         # a new stage (escalate: received → received at the town; follow_up: the visit is done)
         dispute.stage_started_at = now
         dispute.supervision_level, dispute.supervision_due_at = 4, None
-    dispute.version += 1
-    dispute.updated_at = now
+    if dispute.status != from_status:
+        # before the dispute's change number: a report takes its own first, then its dispute's
+        follow_dispute(dispute, user)
+    touch(dispute)
     db.session.flush()
     dispute.due_at = stage_due(dispute, has_follow_up=_has_follow_up(dispute))
     record.append(db.session, dispute, user.id, action, from_status, note, details, now)
-    if dispute.status != from_status:
-        follow_dispute(dispute, user)
     db.session.commit()
     return dispute
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from service.disputes import casefile, record
 from service.disputes.actions import actor_kinds, check_version
+from service.disputes.changes import touch
 from service.disputes.queries import get_visible
 from service.disputes.workflow import ASSIGNED, CENTER, HEAD
 from service.errors import Forbidden, NotFound, ValidationFailed
@@ -16,7 +17,6 @@ from service.extensions import db
 from service.incidents.photo_files import clean_photo
 from service.incidents.photos import open_stored, store
 from service.models import DisputeDocument
-from service.models.types import utcnow
 
 MAX_DOCUMENTS = 60
 FILERS = {ASSIGNED, HEAD, CENTER}
@@ -46,8 +46,7 @@ def add_document(user, scope, dispute_id, raw: bytes, kind, title=None, if_match
                                height=image.height, uploader_id=user.id)
     db.session.add(document)
     db.session.flush()
-    dispute.version += 1
-    dispute.updated_at = utcnow()
+    touch(dispute)
     record.append(db.session, dispute, user.id, "document", dispute.status,
                   "：".join(filter(None, (DOCUMENT_KIND_NAMES[kind], title))),
                   {"document_id": document.id, "kind": kind, "sha256": image.sha256})

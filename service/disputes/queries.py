@@ -1,17 +1,23 @@
 """Reading disputes through the caller's scope, in SQL."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import exists, or_, select
 
+from service.disputes.changes import change_seq_before
 from service.disputes.due import overdue_condition
 from service.extensions import db
 from service.models import Dispute, DisputeMediator, DisputeVillage, FollowUp, RoutingDecision
 from service.models.types import utcnow
-from service.pagination import keyset_page
+from service.pagination import encode_cursor, keyset_page
 from service.schema_base import AssignedTo
 from service.scope import visible_one
 
 NOT_FOUND = ("纠纷案件不存在", "Dispute not found")
+# How far apart two servers' clocks may be: a sync starts this much before ``updated_after``.
+CLOCK_SLACK = timedelta(minutes=5)
+# Filters a dispute never leaves once it is opened: kept in the sync's query. The others
+# (status, committee, mediators, to-do) change, so a sync applies them to what it walks.
+FIXED_FILTERS = ("type", "village_id", "channel")
 # 待回访: an agreement reached (the case closed or not) whose performance nobody has checked yet.
 AWAITING_FOLLOW_UP = (Dispute.status.in_(("agreed", "closed"))
                       & Dispute.agreement_terms.is_not(None)
@@ -42,8 +48,8 @@ def get_visible(user, scope, dispute_id, for_update=False):
 
 
 def list_page(user, scope, filters, limit, cursor):
-    stmt = select(Dispute).where(visible_to(user, scope))
-    for name in ("status", "committee_id", "type", "village_id", "channel"):
+    stmt = _with_fixed_filters(select(Dispute).where(visible_to(user, scope)), filters)
+    for name in ("status", "committee_id"):
         if filters.get(name) is not None:
             stmt = stmt.where(getattr(Dispute, name) == filters[name])
     holder = AssignedTo.holder(filters.get("assigned_to"), user.id)
@@ -57,3 +63,42 @@ def list_page(user, scope, filters, limit, cursor):
         stmt = stmt.where(AWAITING_FOLLOW_UP)
     return keyset_page(db.session, stmt, [Dispute.created_at, Dispute.id], [datetime, int],
                        limit, cursor, descending=True)
+
+
+def sync_page(user, scope, filters, limit, cursor):
+    """What changed after ``filters["updated_after"]``, in commit order: (disputes, removed ids,
+    next_cursor, sync_cursor). A cursor continues by change number alone, so a change made while
+    the phone pages comes later in the walk instead of being lost between pages; ``sync_cursor``
+    is the position after the last change seen, for the next sync. A changed dispute that no
+    longer matches the status, committee, mediator or to-do filter is named in ``removed``."""
+    since = filters["updated_after"]
+    stmt = _with_fixed_filters(select(Dispute).where(visible_to(user, scope)), filters) \
+        .where(Dispute.updated_at > since)
+    if not cursor:
+        stmt = stmt.where(Dispute.change_seq > change_seq_before(since - CLOCK_SLACK))
+    rows, next_cursor = keyset_page(db.session, stmt, [Dispute.change_seq], [int], limit, cursor)
+    sync_cursor = encode_cursor([rows[-1].change_seq]) if rows else cursor
+    wanted = _still_wanted(filters, AssignedTo.holder(filters.get("assigned_to"), user.id),
+                           [row.id for row in rows])
+    return ([row for row in rows if wanted(row)], [row.id for row in rows if not wanted(row)],
+            next_cursor, sync_cursor)
+
+
+def _with_fixed_filters(stmt, filters):
+    for name in FIXED_FILTERS:
+        if filters.get(name) is not None:
+            stmt = stmt.where(getattr(Dispute, name) == filters[name])
+    return stmt
+
+
+def _still_wanted(filters, holder, ids):
+    """Whether a changed dispute still matches the filters that a change can make it leave."""
+    awaiting = set()
+    if filters.get("awaiting") == "follow_up" and ids:
+        awaiting = set(db.session.scalars(select(Dispute.id).where(Dispute.id.in_(ids),
+                                                                   AWAITING_FOLLOW_UP)))
+    return lambda row: (
+        all(filters.get(name) is None or getattr(row, name) == filters[name]
+            for name in ("status", "committee_id"))
+        and (holder is None or any(m.user_id == holder for m in row.mediators))
+        and (filters.get("awaiting") is None or row.id in awaiting))

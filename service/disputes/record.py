@@ -8,6 +8,7 @@ from datetime import timezone
 from sqlalchemy import select
 
 from service.case_record import require_named
+from service.disputes.changes import touch
 from service.disputes.workflow import RECORD_ACTION_NAMES
 from service.models import Dispute, DisputeEvent
 
@@ -47,8 +48,7 @@ def append(session, dispute, actor_id, action, from_status, note=None, details=N
 
 def record_supervision(session, dispute, from_level, to_level, note, now):
     """A 督办 step (service.supervision) as a new version and an entry with no actor."""
-    dispute.version += 1
-    dispute.updated_at = now
+    touch(dispute)
     append(session, dispute, None, "supervise", dispute.status, note,
            {"from_level": from_level, "to_level": to_level}, now)
 

@@ -5,7 +5,8 @@ from geo.fields import PointField
 from service.deadlines import WORK_ORDER_TYPES
 from service.models.disputes import DISPUTE_STATUSES, DOCUMENT_KINDS
 from service.personal_data import valid_id_number
-from service.schema_base import AssignedTo, LocalDateTime, PageQuerySchema, PersonRefSchema, id_range, page_of
+from service.schema_base import (SCOPE_TAG, SYNC_CURSOR, AssignedTo, LocalDateTime,
+                                 PageQuerySchema, PersonRefSchema, id_range, page_of)
 
 DISPUTE_TYPES = ("marriage_family", "neighbour", "housing_homestead", "contract",
                  "production_business", "damages", "land_forest", "land_acquisition", "pollution",
@@ -64,6 +65,15 @@ class DisputeQuerySchema(PageQuerySchema):
     awaiting = fields.String(load_default=None, validate=validate.OneOf(("follow_up",)),
                              metadata={"description": "待办：follow_up 待回访（达成协议、尚无回访记录的，"
                                                       "含已结案的）"})
+    updated_after = LocalDateTime(load_default=None, metadata={
+        "description": "增量同步：只返回此时间之后变更的纠纷，按变更顺序；翻页用 next_cursor，"
+                       "下次同步用 sync_cursor（调解员在信号弱的村里用手机离线办案时）"})
+
+    @validates_schema
+    def _overdue_not_synced(self, data, **_kwargs):
+        if data.get("overdue") is not None and data.get("updated_after") is not None:
+            raise ValidationError("增量同步（updated_after）不能按 overdue 筛选，请按 due_at 在本地判断",
+                                  "overdue")
 
 
 class NoteSchema(ma.Schema):
@@ -225,7 +235,12 @@ class DocumentSchema(ma.Schema):
     created_at = LocalDateTime()
 
 
-DisputePageSchema = page_of(DisputeSchema, "DisputePage")
+DisputePageSchema = page_of(
+    DisputeSchema, "DisputePage", sync_cursor=SYNC_CURSOR, scope_tag=SCOPE_TAG,
+    removed=fields.List(fields.Integer(), metadata={"description": (
+        "仅在带 updated_after 时返回：这一段变更中已不在所筛选状态（status）、调委会（committee_id，"
+        "如已上报镇调委会）、待办（awaiting）或已不再指派给所筛选调解员（assigned_to）的纠纷 id；"
+        "手机上有其副本的应删去。不带这些筛选时为空")}))
 DocumentPageSchema = page_of(DocumentSchema, "DisputeDocumentPage")
 SessionPageSchema = page_of(SessionRecordSchema, "MediationSessionPage")
 FollowUpPageSchema = page_of(FollowUpRecordSchema, "FollowUpPage")

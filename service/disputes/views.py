@@ -50,11 +50,20 @@ def intake(payload):
 def disputes(args):
     """纠纷列表：本人可见范围，最新在前；assigned_to=me、overdue=true 等筛选（当事人信息一律掩码）
 
-    awaiting=follow_up：达成协议而尚未回访的（待回访）。
+    awaiting=follow_up：达成协议而尚未回访的（待回访）。带 updated_after 时按变更顺序增量同步，
+    翻页中途发生的变更不会漏掉（在后面的页里再出现）。
     """
-    rows, next_cursor = queries.list_page(current_user, caller_scope(), args, args["limit"],
-                                          args["cursor"])
-    return {"items": [dispute_item(row, False, None) for row in rows], "next_cursor": next_cursor}
+    scope = caller_scope()
+    if args["updated_after"] is None:
+        rows, next_cursor = queries.list_page(current_user, scope, args, args["limit"],
+                                              args["cursor"])
+        page = {"next_cursor": next_cursor}
+    else:
+        rows, removed, next_cursor, sync_cursor = queries.sync_page(
+            current_user, scope, args, args["limit"], args["cursor"])
+        page = {"next_cursor": next_cursor, "sync_cursor": sync_cursor, "removed": removed,
+                "scope_tag": scope.tag()}
+    return {"items": [dispute_item(row, False, None) for row in rows], **page}
 
 
 @blp.route("/disputes/<int:dispute_id>", methods=["GET"])

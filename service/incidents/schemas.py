@@ -9,8 +9,9 @@ from service.disputes.schemas import DisputeInputSchema
 from service.incidents.awaiting import AWAITING
 from service.incidents.photo_files import SIZES
 from service.models.incidents import CATEGORIES, CHANNELS, STATUSES
-from service.schema_base import (AssignedTo, LocalDateTime, PageQuerySchema, PersonRefSchema,
-                                 PlaceRefSchema, id_range, page_of)
+from service.schema_base import (SCOPE_TAG, SYNC_CURSOR, AssignedTo, LocalDateTime,
+                                 PageQuerySchema, PersonRefSchema, PlaceRefSchema, id_range,
+                                 page_of)
 
 EARLIEST_OCCURRENCE = datetime(2000, 1, 1, tzinfo=timezone.utc)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -201,17 +202,10 @@ class PhotoUploadSchema(ma.Schema):
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 
-SYNC_CURSOR = fields.String(allow_none=True, metadata={"description": (
-    "仅在带 updated_after 时返回：本页最后一条变更之后的位置。下次增量同步带上 "
-    "cursor=sync_cursor（与 updated_after 一起），从这里继续，不漏也不重；"
-    "没有新变更时原样返回请求中的位置")})
 REMOVED = fields.List(fields.Integer(), metadata={"description": (
     "仅在带 updated_after 时返回：这一段变更中已不在所筛选状态（status）的事件 id，"
     "或已不在所筛选待办（awaiting）中、已不再派给本人（assigned_to=me）的，例如同步“待受理”时已被受理或"
     "不予受理的、同步“待回访”时已回访的；手机上有其副本的应删去。不带这三种筛选时为空")})
-SCOPE_TAG = fields.String(metadata={"description": (
-    "仅在带 updated_after 时返回：本人可见范围的标识。与上次同步时不同（调入调出网格、职务或调委会变化），"
-    "说明本地副本是按原来的范围同步的：应清空后不带 cursor 重新全量同步")})
 IncidentPageSchema = page_of(IncidentSchema, "IncidentPage", sync_cursor=SYNC_CURSOR,
                              removed=REMOVED, scope_tag=SCOPE_TAG)
 NearbyPageSchema = page_of(DuplicateSchema, "NearbyPage")

@@ -60,8 +60,10 @@ class Dispute(db.Model):
     judicially_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Taken in commit order at every change (service.disputes.changes.touch), for phone sync.
+    change_seq: Mapped[int | None] = mapped_column(BigInteger, index=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
     committee: Mapped[Committee] = relationship(lazy="joined", innerjoin=True)
     parties: Mapped[list["DisputeParty"]] = relationship(lazy="selectin", order_by="DisputeParty.id")

@@ -25,6 +25,8 @@ def assert_sees(client, auth, usernames, dispute_id):
         assert record.status_code == 200, (username, record.get_json())
         assert record.get_json()["items"][0]["action"] == "register"
         assert dispute_id in listed_ids(client, auth, username), username
+        assert dispute_id in listed_ids(client, auth, username,
+                                        updated_after="2000-01-01T00:00:00+08:00"), username
 
 
 def assert_blind(client, auth, usernames, dispute_id):
@@ -35,6 +37,8 @@ def assert_blind(client, auth, usernames, dispute_id):
             assert_problem(client.get(f"{API}/disputes/{dispute_id}/{part}",
                                       headers=auth.headers(username)), 404, "not_found")
         assert dispute_id not in listed_ids(client, auth, username), username
+        assert dispute_id not in listed_ids(client, auth, username,  # a phone's sync
+                                            updated_after="2000-01-01T00:00:00+08:00"), username
 
 
 def test_who_sees_a_village_dispute_before_and_after_escalation(client, auth):

@@ -1,0 +1,32 @@
+"""A dispute's changes in commit order, for phones that sync their copy (``updated_after``)."""
+from sqlalchemy import bindparam, select
+
+from service.counters import next_value
+from service.extensions import db
+from service.models import Dispute
+from service.models.types import UtcDateTime, utcnow
+
+CHANGE_SEQUENCE = "disputes.change_seq"
+
+
+def touch(dispute):
+    """Mark a change: new version, a change number taken in commit order, then the time.
+
+    The time is read after the change number's row lock is held, so ``updated_at`` grows with
+    ``change_seq``: a phone that syncs from the newest ``updated_at`` it has seen misses
+    nothing committed after it."""
+    dispute.version = (dispute.version or 0) + 1
+    dispute.change_seq = next_value(db.session, CHANGE_SEQUENCE)
+    dispute.updated_at = utcnow()
+
+
+_LAST_CHANGE_AT_OR_BEFORE = (
+    select(Dispute.change_seq)
+    .where(Dispute.updated_at <= bindparam("moment", type_=UtcDateTime))
+    .order_by(Dispute.updated_at.desc()).limit(1))
+
+
+def change_seq_before(moment):
+    """The change number of the last change stamped at or before ``moment`` (0 if none): a
+    sync walks the change numbers from here instead of every dispute changed since."""
+    return db.session.scalar(_LAST_CHANGE_AT_OR_BEFORE, {"moment": moment}) or 0
