@@ -272,6 +272,20 @@ def test_supervisors_find_what_a_deactivated_person_held_and_hand_it_over(client
         assert client.post(f"{API}/accounts/{account_id}/deactivate",
                            headers=auth.headers("admin"), json={}).status_code == 200
 
+    def left_holding(**query):
+        answer = client.get(f"{API}/accounts", headers=auth.headers("admin"), query_string={
+            "active": "false", "holds_work": "true", **query})
+        assert answer.status_code == 200, answer.get_json()
+        return {item["id"]: item["held_work"] for item in answer.get_json()["items"]}
+
+    assert left_holding() == {worker: {"incidents": 1, "disputes": 0},
+                              mediator: {"incidents": 0, "disputes": 1}}
+    assert left_holding(limit=1) == {worker: {"incidents": 1, "disputes": 0}}  # one count a page
+    listed = client.get(f"{API}/accounts", headers=auth.headers("admin"),
+                        query_string={"holds_work": "false", "limit": 200}).get_json()["items"]
+    assert {worker, mediator}.isdisjoint(item["id"] for item in listed)
+    assert all(item["held_work"] == {"incidents": 0, "disputes": 0} for item in listed)
+
     def incidents_held(username, holder):
         answer = client.get(f"{API}/incidents", headers=auth.headers(username),
                             query_string={"assigned_to": holder, "status": "dispatched"})
@@ -294,6 +308,7 @@ def test_supervisors_find_what_a_deactivated_person_held_and_hand_it_over(client
                 json={"assignee_id": user_id(auth, "l3-" + VILLAGE_A)})
     assert incidents_held("center01", worker) == []
     assert disputes.listed_ids(client, auth, disputes.HEAD_A, assigned_to=mediator) == []
+    assert left_holding() == {}  # every case handed on
     for bad in ("someone", "0", "-3", "1e3"):
         answer = client.get(f"{API}/incidents", headers=auth.headers("center01"),
                             query_string={"assigned_to": bad})

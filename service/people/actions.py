@@ -14,6 +14,7 @@ from service.extensions import db
 from service.models import CommitteeMember, User, UserRole, WorkerAssignment
 from service.pagination import keyset_page
 from service.people import accounts
+from service.people.hand_over import holds_work
 from service.people.roster import (IN_POST, LEFT, YES, Places, RosterErrors, all_users,
                                   decode_roster, person_of, read_roster, roster_csv, roster_row)
 from service.versions import matches
@@ -80,6 +81,8 @@ def list_page(caller, filters, limit, cursor):
                                          CommitteeMember.committee_id == filters["committee_id"]))
     if filters.get("active") is not None:
         stmt = stmt.where(User.active.is_(filters["active"]))
+    if filters.get("holds_work") is not None:
+        stmt = stmt.where(holds_work() if filters["holds_work"] else ~holds_work())
     return keyset_page(db.session, stmt, [User.id], [int], limit, cursor)
 
 

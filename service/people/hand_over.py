@@ -5,7 +5,7 @@ village's level 3, if the dispatcher left too) to dispatch it on, each dispute's
 the cases stay where they were."""
 from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, or_, select
 
 from service.disputes.actions import heads_of
 from service.incidents.notices import centre_staff, latest_dispatcher, tell
@@ -32,10 +32,36 @@ def _held_disputes(user):
 
 def held_work(session, user):
     """How many open cases ``user`` holds: incidents to handle, disputes to mediate."""
-    def count(stmt):
-        return session.scalar(select(func.count()).select_from(stmt.subquery()))
+    return held_work_of(session, [user.id])[user.id]
 
-    return {"incidents": count(_held_incidents(user)), "disputes": count(_held_disputes(user))}
+
+def held_work_of(session, user_ids):
+    """``held_work`` of each of ``user_ids`` (a page of accounts), in two grouped counts."""
+    held = {user_id: {"incidents": 0, "disputes": 0} for user_id in user_ids}
+    if not user_ids:
+        return held
+    incidents = session.execute(
+        select(Incident.assignee_id, func.count())
+        .where(Incident.assignee_id.in_(user_ids), Incident.status.in_(HELD_INCIDENT_STATUSES))
+        .group_by(Incident.assignee_id))
+    disputes = session.execute(
+        select(DisputeMediator.user_id, func.count())
+        .join(Dispute, Dispute.id == DisputeMediator.dispute_id)
+        .where(DisputeMediator.user_id.in_(user_ids), Dispute.status.in_(HELD_DISPUTE_STATUSES))
+        .group_by(DisputeMediator.user_id))
+    for kind, counts in (("incidents", incidents), ("disputes", disputes)):
+        for user_id, count in counts:
+            held[user_id][kind] = count
+    return held
+
+
+def holds_work():
+    """An account holds an open case (for the account list's ``holds_work`` filter)."""
+    return or_(exists().where(Incident.assignee_id == User.id,
+                              Incident.status.in_(HELD_INCIDENT_STATUSES)),
+               exists().where(DisputeMediator.user_id == User.id,
+                              DisputeMediator.dispute_id == Dispute.id,
+                              Dispute.status.in_(HELD_DISPUTE_STATUSES)))
 
 
 def announce_leaving(session, user, operator_id, now):

@@ -66,9 +66,12 @@ class HeldWorkSchema(ma.Schema):
     disputes = fields.Integer(metadata={"description": "指派本人调解、尚在调解的纠纷"})
 
 
-class AccountDetailSchema(AccountSchema):
+class AccountListItemSchema(AccountSchema):
     held_work = fields.Nested(HeldWorkSchema, metadata={
         "description": "本人手上未办完的案件；停用或调走后由上级改派"})
+
+
+class AccountDetailSchema(AccountListItemSchema):
     last_seen_at = LocalDateTime(allow_none=True, metadata={
         "description": "最近一次登录或刷新令牌（手机在用）的时间；从未登录为 null"})
     signed_in_sessions = fields.Integer(metadata={"description": "当前登录着的设备（会话）数"})
@@ -87,6 +90,8 @@ class AccountQuerySchema(PageQuerySchema):
     grid_id = fields.Integer(load_default=None, validate=id_range())
     committee_id = fields.Integer(load_default=None, validate=id_range())
     active = fields.Boolean(load_default=None, metadata={"description": "true 在岗，false 已停用"})
+    holds_work = fields.Boolean(load_default=None, metadata={
+        "description": "true：手上有未办完案件的（与 active=false 同用，即已停用而案件待改派的人）"})
 
 
 class DeactivateSchema(ma.Schema):

@@ -15,12 +15,12 @@ from service.models import AccountEvent
 from service.pagination import keyset_page
 from service.people import actions
 from service.people.accounts import ACCOUNT_ACTION_NAMES
-from service.people.hand_over import held_work
+from service.people.hand_over import held_work, held_work_of
 from service.people.presenters import account_item, roster_changes_item
 from service.people.roster import COLUMNS, Places
 from service.people.schemas import (AccountChangeSchema, AccountCreateSchema,
                                     AccountDetailSchema, AccountEventSchema, AccountQuerySchema,
-                                    AccountSchema, CreatedAccountSchema, DeactivateSchema,
+                                    AccountListItemSchema, CreatedAccountSchema, DeactivateSchema,
                                     NewPasswordSchema, RosterChangesSchema, RosterQuerySchema,
                                     RosterUploadSchema)
 from service.schema_base import IF_MATCH_DOC, PageQuerySchema, page_of
@@ -52,12 +52,14 @@ def _detail(user, status=200, headers=None, **extra):
 @login_required
 @admin_required
 @blp.arguments(AccountQuerySchema, location="query")
-@blp.response(200, page_of(AccountSchema, "AccountPage"))
+@blp.response(200, page_of(AccountListItemSchema, "AccountPage"))
 def accounts(args):
-    """账号列表：按账号、姓名或电话查找，按角色、村（社区）、网格、调委会、在岗与否筛选"""
+    """账号列表：按账号、姓名或电话查找，按角色、村（社区）、网格、调委会、在岗与否、手上有无未办完的案件筛选"""
     rows, next_cursor = actions.list_page(current_user, args, args["limit"], args["cursor"])
     places = Places.of(db.session)
-    return {"items": [account_item(user, places) for user in rows], "next_cursor": next_cursor}
+    held = held_work_of(db.session, [user.id for user in rows])
+    return {"items": [{**account_item(user, places), "held_work": held[user.id]} for user in rows],
+            "next_cursor": next_cursor}
 
 
 @blp.route("/accounts", methods=["POST"])
