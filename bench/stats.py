@@ -28,7 +28,8 @@ Then, through gunicorn, for center01 (town-wide) and the level-3 worker of the b
   * GET /stats/summary for the last full year and for all time (from 2000-01-01),
   * GET /stats/annual-report?year=<last full year>,
 each repeated (target p99 ≤ 1 s), with the SQL the service runs and EXPLAIN ANALYZE of the
-slowest statements. Last, center01 downloads GET /exports/incidents?format=csv (and xlsx) from
+slowest statements; then for them and the head of the busiest committee a page of GET /disputes,
+a phone's sync (updated_after a month ago) and the to-visit list, 200 times each. Last, center01 downloads GET /exports/incidents?format=csv (and xlsx) from
 a one-worker server: time, bytes, rows checked against the database, and the worker's peak
 memory (VmHWM, and VmRSS sampled during the download).
 
@@ -45,7 +46,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a file: python bench/stats.py
@@ -794,6 +795,8 @@ def parse_args(argv=None):
     parser.add_argument("--disputes", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=20, help="timed requests per query")
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--page-requests", type=int, default=200,
+                        help="timed requests per dispute page")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for the figures")
     parser.add_argument("--formats", default="csv,xlsx", help="export formats to download")
     parser.add_argument("--export-timeout", type=float, default=1800)
@@ -833,6 +836,38 @@ def measure_figures(args, database_url, server, users, year, today):
     return results
 
 
+def busiest_committee_head(conn):
+    row = conn.execute("""
+        SELECT u.username FROM users u JOIN committee_members m ON m.user_id = u.id
+        WHERE m.is_head AND m.committee_id = (SELECT committee_id FROM disputes GROUP BY committee_id
+                                               ORDER BY count(*) DESC, committee_id LIMIT 1)
+        ORDER BY u.id LIMIT 1""").fetchone()
+    conn.commit()
+    return row[0]
+
+
+def measure_dispute_pages(args, server, users, today):
+    """A page of the dispute list and a mediator's phone sync (updated_after a month ago, the
+    first page in change order), timed as bench/sync times the incident pages."""
+    since = f"{date.fromordinal(today.toordinal() - 30).isoformat()}T00:00:00+08:00"
+    asks = [("disputes page", {"limit": 50}),
+            ("disputes sync, a month", {"limit": 50, "updated_after": since}),
+            ("disputes to visit", {"limit": 50, "awaiting": "follow_up"})]
+    results = []
+    for username in users:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {login(server.base, username, session=session)}"
+        for label, params in asks:
+            times, answer = timed_gets(session, server.base + "/disputes", params,
+                                       args.page_requests, args.warmup, timeout=30)
+            results.append({"user": username, "query": label, "params": params,
+                            "p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99),
+                            "items": len(answer.json()["items"])})
+            log(f"  {username} {label}: p50 {results[-1]['p50_ms']:.1f} ms, "
+                f"p99 {results[-1]['p99_ms']:.1f} ms")
+    return results
+
+
 def main(argv=None):
     exit_on_sigterm()
     args = parse_args(argv)
@@ -859,6 +894,8 @@ def main(argv=None):
             # alongside it, the same summary took 1.1 s in one run and 0.6 s in the next.
             busy_before = wait_for_idle_cpu(log=log)
             figures = measure_figures(args, database_url, server, users, year, today)
+            pages = measure_dispute_pages(args, server, users + [busiest_committee_head(conn)],
+                                          today)
             rss_after_figures = server.worker_rss_mb()
         expected = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
         conn.commit()
@@ -877,10 +914,11 @@ def main(argv=None):
         conn.close()
     host["cpu_busy_before_figures"] = round(busy_before, 3)
     report(args, host, database, year, timings, data, chains, new_dispute, figures,
-           rss_after_figures, exports)
+           rss_after_figures, exports, pages)
 
 
-def report(args, host, database, year, timings, data, chains, new_dispute, figures, rss, exports):
+def report(args, host, database, year, timings, data, chains, new_dispute, figures, rss, exports,
+           pages):
     print(f"\n### Generated data ({args.incidents:,} incidents, {args.disputes:,} disputes, "
           f"{YEARS} years)\n")
     print(markdown_table(["table", "rows"], [
@@ -915,6 +953,11 @@ def report(args, host, database, year, timings, data, chains, new_dispute, figur
     town = next((item for item in figures if item["query"] == "annual report"), None)
     if town:
         print(f"\nAnnual report {year} for {town['user']}: {town['body']['text_zh']}")
+    print(f"\n### Dispute pages through gunicorn -w {args.workers}, {args.page_requests} sequential "
+          "requests each (the list/sync target: p99 ≤ 30 ms)\n")
+    print(markdown_table(["caller", "request", "items", "p50 ms", "p99 ms"], [
+        [item["user"], item["query"], item["items"], fmt(item["p50_ms"]), fmt(item["p99_ms"])]
+        for item in pages]))
     print(f"\nWorker RSS after the figures (MB): "
           f"{', '.join(f'{v:.0f}' for v in rss.values() if v)}")
 
@@ -935,7 +978,7 @@ def report(args, host, database, year, timings, data, chains, new_dispute, figur
     output = write_results("stats", {
         "machine": host, "database": database, "args": vars(args), "year": year,
         "generation_s": timings, "data": data, "chains": chains, "new_dispute": new_dispute,
-        "figures": figures, "worker_rss_mb": rss, "exports": exports})
+        "figures": figures, "dispute_pages": pages, "worker_rss_mb": rss, "exports": exports})
     print(f"\nresults: {output}")
 
 
