@@ -558,7 +558,7 @@ def generate(conn, incidents, disputes, t_end, log):
                             for step, entry in enumerate(steps, start=1)])
     stage("incidents + case record", lambda: run_script(conn, STORE_INCIDENTS, values))
     stage("disputes", lambda: conn.execute(STORE_DISPUTES, {
-        name: values[name] for name in ("type_names", "failure", "terms")}))
+        name: values[name] for name in ("type_names", "failure", "terms", "dispute_seq_base")}))
     stage("parties, routing, mediators, sessions, follow-ups",
           lambda: run_script(conn, DISPUTE_DETAILS, values))
     longest = conn.execute("SELECT coalesce(max(sequence), 0) FROM bench_dispute_steps").fetchone()[0]

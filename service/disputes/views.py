@@ -12,6 +12,7 @@ from service.disputes.schemas import (AssignSchema, DisputeEventPageSchema, Disp
                                       FollowUpSchema, IntakeSchema, NoteSchema, ReasonSchema,
                                       ResolveSchema, SessionPageSchema, SessionSchema)
 from service.disputes.workflow import RECORD_ACTION_NAMES, STATUS_NAMES
+from service.dumping import dumper, json_response
 from service.exports.labels import (AGREEMENT_FORM_NAMES, CHANNEL_NAMES, DISPUTE_TYPE_NAMES,
                                     DOCUMENT_KIND_NAMES, name_of)
 from service.extensions import db
@@ -22,8 +23,9 @@ from service.pagination import keyset_page
 from service.schema_base import IF_MATCH_DOC, PageQuerySchema, town_time
 from service.uploads import UploadBlueprint, image_response, uploaded_bytes
 
+dump_dispute_page = dumper(DisputePageSchema())
 blp = UploadBlueprint("disputes", __name__, url_prefix="/api/v1", description="矛盾纠纷调解",
-                template_folder="templates")
+                      template_folder="templates")
 # login_required wraps the argument parsing: a call without a valid token is 401, whatever its body.
 
 
@@ -63,7 +65,8 @@ def disputes(args):
             current_user, scope, args, args["limit"], args["cursor"])
         page = {"next_cursor": next_cursor, "sync_cursor": sync_cursor, "removed": removed,
                 "scope_tag": scope.tag()}
-    return {"items": [dispute_item(row, False, None) for row in rows], **page}
+    return json_response(dump_dispute_page,
+                         {"items": [dispute_item(row, False, None) for row in rows], **page})
 
 
 @blp.route("/disputes/<int:dispute_id>", methods=["GET"])

@@ -75,7 +75,9 @@ class Dispute(db.Model):
 class DisputeVillage(db.Model):
     __tablename__ = "dispute_villages"
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), primary_key=True)
-    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    # index: a village's own workers see the disputes it is involved in (disputes.queries)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True,
+                                            index=True)
 
 
 class DisputeParty(db.Model):
