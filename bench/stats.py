@@ -846,6 +846,9 @@ def busiest_committee_head(conn):
     return row[0]
 
 
+PAGE_WARMUP = 10  # as bench/sync: each worker's first requests prepare its statements
+
+
 def measure_dispute_pages(args, server, users, today):
     """A page of the dispute list and a mediator's phone sync (updated_after a month ago, the
     first page in change order), timed as bench/sync times the incident pages."""
@@ -859,12 +862,14 @@ def measure_dispute_pages(args, server, users, today):
         session.headers["Authorization"] = f"Bearer {login(server.base, username, session=session)}"
         for label, params in asks:
             times, answer = timed_gets(session, server.base + "/disputes", params,
-                                       args.page_requests, args.warmup, timeout=30)
+                                       args.page_requests, PAGE_WARMUP, timeout=30)
+            slowest = sorted(range(len(times)), key=times.__getitem__)[-3:]
             results.append({"user": username, "query": label, "params": params,
                             "p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99),
-                            "items": len(answer.json()["items"])})
+                            "items": len(answer.json()["items"]),
+                            "slowest": [[i, round(times[i], 1)] for i in slowest]})
             log(f"  {username} {label}: p50 {results[-1]['p50_ms']:.1f} ms, "
-                f"p99 {results[-1]['p99_ms']:.1f} ms")
+                f"p99 {results[-1]['p99_ms']:.1f} ms, slowest (request, ms) {results[-1]['slowest']}")
     return results
 
 
