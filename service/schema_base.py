@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from werkzeug.routing import IntegerConverter
 
@@ -160,6 +160,20 @@ class PageQuerySchema(ma.Schema):
                            metadata={"description": "每页条数，默认 50，最多 200"})
     cursor = fields.String(load_default=None, validate=validate.Length(max=500),
                            metadata={"description": "上一页返回的 next_cursor"})
+
+
+class SyncQuerySchema(PageQuerySchema):
+    """The query of a list a phone also syncs (``updated_after``, declared by each list)."""
+
+    overdue = fields.Boolean(load_default=None, metadata={
+        "description": "true：只列当前环节已超时限的；false：只列未超时的（不能与 updated_after 同用："
+                       "超时不是一次变更，同步时请按 due_at 在本地判断）"})
+
+    @validates_schema
+    def _overdue_not_synced(self, data, **_kwargs):
+        if data.get("overdue") is not None and data.get("updated_after") is not None:
+            raise ValidationError("增量同步（updated_after）不能按 overdue 筛选，请按 due_at 在本地判断",
+                                  "overdue")
 
 
 SYNC_CURSOR = fields.String(allow_none=True, metadata={"description": (

@@ -9,13 +9,12 @@ import stat
 import uuid
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import func, select
 
-from service.case_record import CaseRecordIsAppendOnly
 from service.extensions import db
 from service.models import AccountEvent, CommitteeMember, User, UserRole, WorkerAssignment
 from service.people.roster import COLUMNS
+from tests.append_only import assert_append_only
 from tests.disputes.conftest import cli, cli_text
 from tests.incidents.conftest import point_in, reported
 from tests.town import API, GRID_A1, GRID_B1, VILLAGE_A, VILLAGE_B, grid, village
@@ -254,19 +253,8 @@ def test_the_record_names_the_person_behind_sudo(app, monkeypatch):
 
 def test_the_accounts_record_is_append_only(app, tmp_path):
     assert cli(app, "people", "reset-password", "center01").exit_code == 0
-    db.session.remove()
-    entry = db.session.scalar(select(AccountEvent))
-    entry.detail = "改写"
-    with pytest.raises(CaseRecordIsAppendOnly):
-        db.session.flush()
-    db.session.rollback()
-    for statement in ("UPDATE account_events SET operator = 'someone'",
-                      "DELETE FROM account_events"):
-        with pytest.raises(DBAPIError, match="append-only"):
-            db.session.execute(text(statement))
-            db.session.commit()
-        db.session.rollback()
-    db.session.remove()
+    assert_append_only(AccountEvent, lambda entry: setattr(entry, "detail", "改写"),
+                       "UPDATE account_events SET operator = 'someone'", "DELETE FROM account_events")
     assert db.session.scalar(select(func.count()).select_from(AccountEvent)) == 1
 
 

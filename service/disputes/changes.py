@@ -1,23 +1,17 @@
 """A dispute's changes in commit order, for phones that sync their copy (``updated_after``)."""
 from sqlalchemy import bindparam, select
 
-from service.counters import next_value
+from service.counters import mark_change
 from service.extensions import db
 from service.models import Dispute
-from service.models.types import UtcDateTime, utcnow
+from service.models.types import UtcDateTime
 
 CHANGE_SEQUENCE = "disputes.change_seq"
 
 
 def touch(dispute):
-    """Mark a change: new version, a change number taken in commit order, then the time.
-
-    The time is read after the change number's row lock is held, so ``updated_at`` grows with
-    ``change_seq``: a phone that syncs from the newest ``updated_at`` it has seen misses
-    nothing committed after it."""
-    dispute.version = (dispute.version or 0) + 1
-    dispute.change_seq = next_value(db.session, CHANGE_SEQUENCE)
-    dispute.updated_at = utcnow()
+    """Mark a change to the dispute (``counters.mark_change``)."""
+    mark_change(dispute, CHANGE_SEQUENCE)
 
 
 _LAST_CHANGE_AT_OR_BEFORE = (

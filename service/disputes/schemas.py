@@ -6,7 +6,7 @@ from service.deadlines import WORK_ORDER_TYPES
 from service.models.disputes import DISPUTE_STATUSES, DOCUMENT_KINDS
 from service.personal_data import valid_id_number
 from service.schema_base import (SCOPE_TAG, SYNC_CURSOR, AssignedTo, LocalDateTime,
-                                 PageQuerySchema, PersonRefSchema, id_range, page_of)
+                                 PersonRefSchema, SyncQuerySchema, id_range, page_of)
 
 DISPUTE_TYPES = ("marriage_family", "neighbour", "housing_homestead", "contract",
                  "production_business", "damages", "land_forest", "land_acquisition", "pollution",
@@ -53,7 +53,7 @@ class IntakeSchema(ma.Schema):
             raise ValidationError("描述不能为空", "description")
 
 
-class DisputeQuerySchema(PageQuerySchema):
+class DisputeQuerySchema(SyncQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(DISPUTE_STATUSES))
     committee_id = fields.Integer(load_default=None, validate=id_range())
     village_id = fields.Integer(load_default=None, validate=id_range())
@@ -61,19 +61,12 @@ class DisputeQuerySchema(PageQuerySchema):
     channel = fields.String(load_default=None, validate=validate.Length(max=20))
     assigned_to = AssignedTo(metadata={
         "description": "me：指派本人调解的；账号 id：指派这个人调解的（上级为停用、调走的调解员重新指派时用）"})
-    overdue = fields.Boolean(load_default=None)
     awaiting = fields.String(load_default=None, validate=validate.OneOf(("follow_up",)),
                              metadata={"description": "待办：follow_up 待回访（达成协议、尚无回访记录的，"
                                                       "含已结案的）"})
     updated_after = LocalDateTime(load_default=None, metadata={
         "description": "增量同步：只返回此时间之后变更的纠纷，按变更顺序；翻页用 next_cursor，"
                        "下次同步用 sync_cursor（调解员在信号弱的村里用手机离线办案时）"})
-
-    @validates_schema
-    def _overdue_not_synced(self, data, **_kwargs):
-        if data.get("overdue") is not None and data.get("updated_after") is not None:
-            raise ValidationError("增量同步（updated_after）不能按 overdue 筛选，请按 due_at 在本地判断",
-                                  "overdue")
 
 
 class NoteSchema(ma.Schema):

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, insert, select, update
 from geo.dialect import insert_unless_present
 from geo.geojson import to_column
 from service.case_record import require_named
-from service.counters import next_value, next_values
+from service.counters import mark_change, next_values
 from service.disputes.workflow import STATUS_NAMES as DISPUTE_STATUS_NAMES
 from service.errors import ClientIdReused, OutsideArea, ValidationFailed
 from service.extensions import db
@@ -34,14 +34,8 @@ def request_hash(payload: dict) -> str:
 
 
 def touch(incident):
-    """Mark a change: new version, a change number taken in commit order, then the time.
-
-    The time is read after the change number's row lock is held, so ``updated_at`` grows with
-    ``change_seq``: a phone that syncs from the newest ``updated_at`` it has seen misses
-    nothing committed after it."""
-    incident.version = (incident.version or 0) + 1
-    incident.change_seq = next_value(db.session, CHANGE_SEQUENCE)
-    incident.updated_at = utcnow()
+    """Mark a change to the incident (``counters.mark_change``)."""
+    mark_change(incident, CHANGE_SEQUENCE)
 
 
 def move(incident, status):

@@ -10,7 +10,7 @@ from service.incidents.awaiting import AWAITING
 from service.incidents.photo_files import SIZES
 from service.models.incidents import CATEGORIES, CHANNELS, STATUSES
 from service.schema_base import (SCOPE_TAG, SYNC_CURSOR, AssignedTo, LocalDateTime,
-                                 PageQuerySchema, PersonRefSchema, PlaceRefSchema, id_range,
+                                 PersonRefSchema, PlaceRefSchema, SyncQuerySchema, id_range,
                                  page_of)
 
 EARLIEST_OCCURRENCE = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -127,7 +127,7 @@ AWAITING_DOC = ("待办：" + "，".join(f"{key} {awaiting.name}" for key, await
                 + "；与 updated_after 同用时，已办的列在 removed 中")
 
 
-class IncidentQuerySchema(PageQuerySchema):
+class IncidentQuerySchema(SyncQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
     channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
@@ -142,15 +142,6 @@ class IncidentQuerySchema(PageQuerySchema):
         "description": "me：只列派遣给本人处置的（与 status=dispatched 同用即“待我处置”）；账号 id："
                        "派遣给这个人的（上级为停用、调走的人改派时用）；与 updated_after 同用时，"
                        "已改派他人的列在 removed 中"})
-    overdue = fields.Boolean(load_default=None, metadata={
-        "description": "true：只列当前环节已超时限的；false：只列未超时的（不能与 updated_after 同用："
-                       "超时不是一次变更，同步时请按 due_at 在本地判断）"})
-
-    @validates_schema
-    def _overdue_not_synced(self, data, **_kwargs):
-        if data.get("overdue") is not None and data.get("updated_after") is not None:
-            raise ValidationError("增量同步（updated_after）不能按 overdue 筛选，请按 due_at 在本地判断",
-                                  "overdue")
 
 
 class NearbyQuerySchema(ma.Schema):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from service.case_record import append_only
 from service.extensions import db
 from service.models.committees import Committee
+from service.models.images import StoredImage
 from service.models.people import User
 from service.models.types import UtcDateTime, utcnow
 
@@ -161,7 +162,7 @@ DOCUMENT_KINDS = ("application", "identity", "investigation", "evidence", "agree
 
 
 @append_only
-class DisputeDocument(db.Model):
+class DisputeDocument(StoredImage, db.Model):
     """A page of the case file kept as an image: the signed application or agreement, a party's
     identity papers, evidence, receipts. Filed once and never rewritten, like the record."""
 
@@ -176,13 +177,6 @@ class DisputeDocument(db.Model):
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)
     kind: Mapped[str] = mapped_column(String(24))
     title: Mapped[str | None] = mapped_column(String(100))
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(100))
-    content_type: Mapped[str] = mapped_column(String(20))
-    width: Mapped[int]
-    height: Mapped[int]
-    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     uploader: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 

@@ -9,6 +9,7 @@ from geo.types import point
 from service.case_record import append_only
 from service.incidents.awaiting import AWAITING, condition as awaiting_condition
 from service.extensions import db
+from service.models.images import StoredImage
 from service.models.people import User
 from service.models.town import Grid, Village
 from service.models.types import UtcDateTime, utcnow
@@ -121,18 +122,11 @@ class IncidentEvent(db.Model):
     assignee: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[assignee_id])
 
 
-class IncidentPhoto(db.Model):
+class IncidentPhoto(StoredImage, db.Model):
     __tablename__ = "incident_photos"
     __table_args__ = (UniqueConstraint("incident_id", "sha256"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(100))
-    content_type: Mapped[str] = mapped_column(String(20))
-    width: Mapped[int]
-    height: Mapped[int]
-    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Counter(db.Model):

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import func, select
 
-from service.case_record import CaseRecordIsAppendOnly
 from service.disputes import documents
 from service.disputes.record import verify
 from service.extensions import db
 from service.models import DisputeDocument
+from tests.append_only import assert_append_only
 from tests.disputes.conftest import (API, HEAD_A, HEAD_B, L2_A, L3_A, L4_A1, MED_A2, MED_A3,
                                      assert_problem, drive, event_rows, intaken, snapshot)
 from tests.disputes.test_case_file import Text
@@ -224,16 +223,6 @@ def test_the_printed_file_lists_the_pages(client, auth, mediating):
 
 def test_a_filed_page_cannot_be_rewritten_or_removed(client, auth, mediating):
     filed(client, auth, MED_A2, mediating["id"], jpeg_bytes(), kind="evidence")
-    db.session.remove()
-    row = db.session.scalar(select(DisputeDocument))
-    row.title = "改过的名称"
-    with pytest.raises(CaseRecordIsAppendOnly):
-        db.session.flush()
-    db.session.rollback()
-    for statement in ("UPDATE dispute_documents SET sha256 = 'x'", "DELETE FROM dispute_documents"):
-        with pytest.raises(DBAPIError, match="append-only"):
-            db.session.execute(text(statement))
-            db.session.commit()
-        db.session.rollback()
-    db.session.remove()
+    assert_append_only(DisputeDocument, lambda row: setattr(row, "title", "改过的名称"),
+                       "UPDATE dispute_documents SET sha256 = 'x'", "DELETE FROM dispute_documents")
     assert document_count() == 1
