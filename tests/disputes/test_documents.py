@@ -226,3 +226,11 @@ def test_a_filed_page_cannot_be_rewritten_or_removed(client, auth, mediating):
     assert_append_only(DisputeDocument, lambda row: setattr(row, "title", "改过的名称"),
                        "UPDATE dispute_documents SET sha256 = 'x'", "DELETE FROM dispute_documents")
     assert document_count() == 1
+
+
+def test_a_page_over_10_mb_is_refused_and_changes_nothing(app, client, auth, mediating):
+    dispute_id = mediating["id"]
+    before = (snapshot(dispute_id), stored_files(app), document_count())
+    too_big = jpeg_bytes() + b"\0" * (11 * 1024 * 1024)
+    assert_problem(file_page(client, auth, MED_A2, dispute_id, too_big), 413, "payload_too_large")
+    assert (snapshot(dispute_id), stored_files(app), document_count()) == before
