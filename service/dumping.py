@@ -5,7 +5,7 @@ page's time looking each one up and dispatching it. ``dumper(schema)`` reads the
 and returns a function that turns the presenters' plain dicts into the same JSON-ready dict
 (tests/test_dumping.py keeps the two equal). The schema stays the documented contract.
 """
-from flask import current_app
+from flask import current_app, request
 from marshmallow import fields
 
 from service.schema_base import TOWN_TIME_ZONE, LocalDateTime
@@ -48,3 +48,12 @@ def json_response(dump, body, status=200):
     response = current_app.json.response(dump(body))
     response.status_code = status
     return response
+
+
+def page_response(dump, body):
+    """A list page as ``json_response``, with a weak ETag of the page as sent: a phone polling on
+    a weak signal that already has this page gets 304 and no body. Made from what the caller
+    sees, so it tells nothing more."""
+    response = json_response(dump, body)
+    response.add_etag(weak=True)
+    return response.make_conditional(request)

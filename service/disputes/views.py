@@ -12,7 +12,7 @@ from service.disputes.schemas import (AssignSchema, DisputeEventPageSchema, Disp
                                       FollowUpSchema, IntakeSchema, NoteSchema, ReasonSchema,
                                       ResolveSchema, SessionPageSchema, SessionSchema)
 from service.disputes.workflow import RECORD_ACTION_NAMES, STATUS_NAMES
-from service.dumping import dumper, json_response
+from service.dumping import dumper, page_response
 from service.exports.labels import (AGREEMENT_FORM_NAMES, CHANNEL_NAMES, DISPUTE_TYPE_NAMES,
                                     DOCUMENT_KIND_NAMES, name_of)
 from service.extensions import db
@@ -49,6 +49,7 @@ def intake(payload):
 @login_required
 @blp.arguments(DisputeQuerySchema, location="query")
 @blp.response(200, DisputePageSchema)
+@blp.alt_response(304, description="本页未变化（If-None-Match 命中）")
 def disputes(args):
     """纠纷列表：本人可见范围，最新在前；assigned_to=me、overdue=true 等筛选（当事人信息一律掩码）
 
@@ -65,7 +66,7 @@ def disputes(args):
             current_user, scope, args, args["limit"], args["cursor"])
         page = {"next_cursor": next_cursor, "sync_cursor": sync_cursor, "removed": removed,
                 "scope_tag": scope.tag()}
-    return json_response(dump_dispute_page,
+    return page_response(dump_dispute_page,
                          {"items": [dispute_item(row, False, None) for row in rows], **page})
 
 

@@ -4,7 +4,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from service.auth.current import caller_scope, login_required
-from service.dumping import dumper, json_response
+from service.dumping import dumper, json_response, page_response
 from service.incidents import actions, photos, queries, steps
 from service.incidents.presenters import (duplicate_item, incident_item, person, photo_item,
                                           view_of)
@@ -72,12 +72,8 @@ def incidents(args):
         page = {"next_cursor": next_cursor, "sync_cursor": sync_cursor, "removed": removed,
                 "scope_tag": scope.tag()}
     now = utcnow()
-    response = json_response(dump_incident_page,
-                             {"items": [incident_item(row, now=now) for row in rows], **page})
-    # A weak ETag of the page as sent: a phone polling on a weak signal that already has this
-    # page gets 304 and no body. Made from what the caller sees, so it tells nothing more.
-    response.add_etag(weak=True)
-    return response.make_conditional(request)
+    return page_response(dump_incident_page,
+                         {"items": [incident_item(row, now=now) for row in rows], **page})
 
 
 @blp.route("/incidents/nearby", methods=["GET"])

@@ -117,3 +117,26 @@ def test_overdue_cannot_be_synced(client, auth):
     answer = client.get(f"{API}/disputes", query_string={"updated_after": EPOCH, "overdue": "true"},
                         headers=auth.headers(HEAD_A))
     assert "overdue" in assert_problem(answer, 422, "validation_failed")["errors"]
+
+
+def test_an_unchanged_page_is_304_without_a_body(client, auth):
+    dispute = intaken(client, auth)
+    etags = {}
+    for query in ({"limit": 5}, {"limit": 5, "updated_after": EPOCH}):
+        headers = auth.headers(HEAD_A)
+        first = client.get(f"{API}/disputes", query_string=query, headers=headers)
+        etag = first.headers["ETag"]
+        assert first.status_code == 200 and etag.startswith('W/"')
+        again = client.get(f"{API}/disputes", query_string=query,
+                           headers={**headers, "If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+        other = client.get(f"{API}/disputes", query_string=query,  # sees another page
+                           headers={**auth.headers(HEAD_B), "If-None-Match": etag})
+        assert other.status_code == 200
+        etags[len(query)] = etag
+    acted(client, auth, HEAD_A, dispute["id"], "accept")
+    for query in ({"limit": 5}, {"limit": 5, "updated_after": EPOCH}):
+        changed = client.get(f"{API}/disputes", query_string=query,
+                             headers={**auth.headers(HEAD_A), "If-None-Match": etags[len(query)]})
+        assert changed.status_code == 200 and changed.headers["ETag"] != etags[len(query)]
+        assert changed.get_json()["items"][0]["status"] == "accepted"
