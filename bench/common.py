@@ -224,6 +224,13 @@ def login(base, username, password=PASSWORD, session=None):
     return answer.json()["access_token"]
 
 
+def signed_in_session(base, username):
+    """A requests session that keeps its connection and sends a demo user's access token."""
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {login(base, username, session=session)}"
+    return session
+
+
 def random_points(plain_url, count, seed=0.5, grid_ids=None):
     """``count`` random points inside the grids, spread over all grids (or ``grid_ids``):
     [(lon, lat, grid_id)], where grid_id is the grid the point was drawn in."""

@@ -29,9 +29,10 @@ Then, through gunicorn, for center01 (town-wide) and the level-3 worker of the b
   * GET /stats/annual-report?year=<last full year>,
 each repeated (target p99 ≤ 1 s), with the SQL the service runs and EXPLAIN ANALYZE of the
 slowest statements; then for them and the head of the busiest committee a page of GET /disputes,
-a phone's sync (updated_after a month ago) and the to-visit list, 200 times each. Last, center01 downloads GET /exports/incidents?format=csv (and xlsx) from
-a one-worker server: time, bytes, rows checked against the database, and the worker's peak
-memory (VmHWM, and VmRSS sampled during the download).
+a phone's sync (updated_after a month ago) and the to-visit list, 200 times each. Last,
+center01 downloads GET /exports/incidents?format=csv (and xlsx) from a one-worker server: time,
+bytes, rows checked against the database, and the worker's peak memory (VmHWM, and VmRSS sampled
+during the download).
 
     .venv/bin/python -m bench.stats [--incidents 1000000] [--disputes 100000] [--requests 20]
 
@@ -58,7 +59,7 @@ import requests
 from bench.common import (DESCRIPTIONS, GRID_REFERENCE, ROOT, STATUS_BY_AGE, Gunicorn,
                           exit_on_sigterm, flask_setup, fmt, login, machine, markdown_table,
                           percentile, plain, postgres_version, rss_mb, scratch_postgis, server_env,
-                          timed_gets, wait_for_idle_cpu, write_results)
+                          signed_in_session, timed_gets, wait_for_idle_cpu, write_results)
 
 TARGET_S = 1.0
 YEARS = 4
@@ -824,8 +825,7 @@ def measure_figures(args, database_url, server, users, year, today):
             ("annual report", "/stats/annual-report", {"year": year})]
     results = []
     for username in users:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {login(server.base, username, session=session)}"
+        session = signed_in_session(server.base, username)
         for label, path, params in asks:
             timing, body = time_requests(session, server.base + path, params, args.requests,
                                          args.warmup)
@@ -858,8 +858,7 @@ def measure_dispute_pages(args, server, users, today):
             ("disputes to visit", {"limit": 50, "awaiting": "follow_up"})]
     results = []
     for username in users:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {login(server.base, username, session=session)}"
+        session = signed_in_session(server.base, username)
         for label, params in asks:
             times, answer = timed_gets(session, server.base + "/disputes", params,
                                        args.page_requests, PAGE_WARMUP, timeout=30)

@@ -54,8 +54,8 @@ import requests
 
 from bench.common import (DESCRIPTIONS, GRID_REFERENCE, STATUS_BY_AGE, Gunicorn, exit_on_sigterm,
                           flask_setup, fmt, login, machine, markdown_table, percentile, plain,
-                          postgres_version, scratch_postgis, server_env, timed_gets,
-                          wait_for_idle_cpu, write_results)
+                          postgres_version, scratch_postgis, server_env, signed_in_session,
+                          timed_gets, wait_for_idle_cpu, write_results)
 from service.incidents.awaiting import AWAITING, condition as awaiting_condition
 
 TARGET_P99_MS = 30
@@ -498,9 +498,7 @@ def main(argv=None):
                     args.idle_below, args.idle_wait,
                     log=lambda line: print(line, file=sys.stderr, flush=True))
                 for label, (user_id, username) in users.items():
-                    session = requests.Session()
-                    token = login(server.base, username, session=session)
-                    session.headers["Authorization"] = f"Bearer {token}"
+                    session = signed_in_session(server.base, username)
                     cursor, visible = deep_cursor(conn, user_id)
                     conn.commit()
                     asks = {"first page": {"limit": 50},

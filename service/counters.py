@@ -8,9 +8,6 @@ from functools import cache
 
 from sqlalchemy import text
 
-from service.extensions import db
-from service.models.types import utcnow
-
 
 @cache
 def _increment(count: int):
@@ -32,14 +29,3 @@ def next_values(session, *names: str) -> list[int]:
     values = dict(rows)
     return [values[name] for name in names]
 
-
-def mark_change(row, sequence: str):
-    """A change to a case a phone syncs: a new version, a change number from ``sequence`` taken
-    in commit order, then the time.
-
-    The time is read after the change number's row lock is held, so ``updated_at`` grows with
-    ``change_seq``: a phone that syncs from the newest ``updated_at`` it has seen misses
-    nothing committed after it."""
-    row.version = (row.version or 0) + 1
-    row.change_seq = next_value(db.session, sequence)
-    row.updated_at = utcnow()

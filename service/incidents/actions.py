@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, insert, select, update
 from geo.dialect import insert_unless_present
 from geo.geojson import to_column
 from service.case_record import require_named
-from service.counters import mark_change, next_values
+from service.changes import mark_change
+from service.counters import next_values
 from service.disputes.workflow import STATUS_NAMES as DISPUTE_STATUS_NAMES
 from service.errors import ClientIdReused, OutsideArea, ValidationFailed
 from service.extensions import db
@@ -34,7 +35,7 @@ def request_hash(payload: dict) -> str:
 
 
 def touch(incident):
-    """Mark a change to the incident (``counters.mark_change``)."""
+    """Mark a change to the incident (``changes.mark_change``)."""
     mark_change(incident, CHANGE_SEQUENCE)
 
 

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, not_, or_, select
 
 from geo.nearby import distance_metres, nearby_parameters, within_metres
+from service.changes import change_seq_floor, changed_after
 from service.extensions import db
 from service.errors import NotFound
 from service.incidents.awaiting import condition as awaiting_condition, holds as awaits
@@ -21,8 +22,6 @@ from service.statements import StatementCache
 DUPLICATE_RADIUS_M = 100
 DUPLICATE_WINDOW = timedelta(days=7)
 DUPLICATE_LIMIT = 20  # possible duplicates listed in a report's answer
-# Clocks of several servers may disagree a little: a sync looks this far back by change number.
-CLOCK_SLACK = timedelta(minutes=5)
 NOT_FOUND = ("事件不存在", "Incident not found")
 FILTERS = ("status", "category", "channel", "village_id", "grid_id")
 LIST_KEY, LIST_KINDS = [Incident.created_at, Incident.id], [datetime, int]
@@ -160,7 +159,8 @@ def sync_page(user, scope, filters, limit, cursor):
     given = _given(filters, FILTERS[1:])  # all but the status, which is applied to the walk
 
     def build():
-        stmt = _filtered(_visible_rows(user, scope), given).where(_changed_after())
+        stmt = _filtered(_visible_rows(user, scope), given).where(
+            changed_after(Incident, bindparam("changed_after", type_=UtcDateTime)))
         if not cursor:
             stmt = stmt.where(Incident.change_seq > bindparam("change_seq_floor"))
         return keyset_statement(stmt, SYNC_KEY, with_cursor=bool(cursor), view=named_incidents)
@@ -169,7 +169,7 @@ def sync_page(user, scope, filters, limit, cursor):
     params = {**page_params(cursor, SYNC_KINDS, limit), **_filter_values(filters, given),
               "changed_after": since}
     if not cursor:
-        params["change_seq_floor"] = _change_seq_before(since - CLOCK_SLACK)
+        params["change_seq_floor"] = change_seq_floor(Incident, since)
     rows, next_cursor = page_of(_views(db.session.execute(stmt, params)), SYNC_KEY, limit)
     sync_cursor = encode_cursor([rows[-1].change_seq]) if rows else cursor
     wanted = _walk_filter(filters.get("status"), filters.get("awaiting"),
@@ -186,18 +186,6 @@ def _walk_filter(status, awaiting, assignee_id):
                         and (assignee_id is None or row.assignee_id == assignee_id))
 
 
-def _changed_after():
-    """``updated_at > :changed_after``, written so that no index can serve it.
-
-    A sync page walks the change-number index in order and stops after one page. Given an
-    index on ``updated_at`` for this condition too, the planner misjudged how the two ranges
-    overlap and preferred intersecting both indexes and sorting every change since: at a
-    million incidents 4 ms instead of 0.3 ms, growing with the window. ``updated_at`` is never
-    null, so the COALESCE changes nothing but that."""
-    return func.coalesce(Incident.updated_at, Incident.created_at) > \
-        bindparam("changed_after", type_=UtcDateTime)
-
-
 def _given(filters, names):
     return tuple(name for name in names if filters.get(name) is not None)
 
@@ -211,21 +199,6 @@ def _filtered(stmt, names):
 
 def _filter_values(filters, names):
     return {f"filter_{name}": filters[name] for name in names}
-
-
-_LAST_CHANGE_AT_OR_BEFORE = (
-    select(Incident.change_seq)
-    .where(Incident.updated_at <= bindparam("moment", type_=UtcDateTime))
-    .order_by(Incident.updated_at.desc()).limit(1))
-
-
-def _change_seq_before(moment):
-    """The change number of the last change stamped at or before ``moment`` (0 if none).
-
-    Changes are stamped after their change number is taken (``actions.touch``), so every
-    change stamped later has a higher number: the sync walks the change-number index from
-    here instead of sorting every row changed since."""
-    return db.session.scalar(_LAST_CHANGE_AT_OR_BEFORE, {"moment": moment}) or 0
 
 
 def nearby(user, scope, lon, lat, radius_m, category=None, limit=50, since=None):

@@ -169,8 +169,7 @@ class DisputeDocument(StoredImage, db.Model):
     __tablename__ = "dispute_documents"
     __table_args__ = (
         UniqueConstraint("dispute_id", "sha256"),
-        CheckConstraint("kind IN ('application', 'identity', 'investigation', 'evidence', "
-                        "'agreement', 'performance', 'judicial_confirmation', 'other')",
+        CheckConstraint(f"kind IN ({', '.join(repr(kind) for kind in DOCUMENT_KINDS)})",
                         name="kind"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

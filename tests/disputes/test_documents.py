@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 
 from service.disputes import documents
 from service.disputes.record import verify
+from service.exports.labels import DOCUMENT_KIND_NAMES
 from service.extensions import db
 from service.models import DisputeDocument
+from service.models.disputes import DOCUMENT_KINDS
 from tests.append_only import assert_append_only
 from tests.disputes.conftest import (API, HEAD_A, HEAD_B, L2_A, L3_A, L4_A1, MED_A2, MED_A3,
                                      assert_problem, drive, event_rows, intaken, snapshot)
@@ -54,6 +56,10 @@ def document_count():
     count = db.session.scalar(select(func.count()).select_from(DisputeDocument))
     db.session.remove()
     return count
+
+
+def test_every_kind_of_page_has_a_chinese_name():
+    assert list(DOCUMENT_KIND_NAMES) == list(DOCUMENT_KINDS)
 
 
 @pytest.fixture
