@@ -23,6 +23,8 @@ def register_commands(app):
     app.cli.add_command(charts_group)
     from service.people.commands import people_group
     app.cli.add_command(people_group)
+    from service.holidays.commands import calendar_group
+    app.cli.add_command(calendar_group)
 
 
 @click.group("demo", help="示例数据（演示镇）")

@@ -6,16 +6,19 @@ datetime. The start day itself never counts (a matter received on Friday evening
 day is due by the end of Monday); with N = 0 the deadline is the end of the start day.
 A case is overdue once ``now`` is later than that instant.
 
-Working days follow the Chinese public-holiday calendar (``chinese_calendar``): weekends and
-public holidays are off, make-up working weekends (调休) are on. For years the library does not
-cover, weekends-only is used and a warning is logged once per year.
+Working days follow the Chinese public-holiday calendar: weekends and public holidays are off,
+make-up working weekends (调休) are on. A ``WorkingCalendar`` says which days work; the default
+is the ``chinese_calendar`` library's data. The State Council announces each year's holidays in
+the autumn before, often before the library has them, so the town enters them itself
+(service.calendar) and that calendar, where entered, comes first. For years neither covers,
+weekends-only is used and a warning is logged once per year.
 """
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -76,12 +79,37 @@ def _warn_uncovered(year: int) -> None:
     log.warning("chinese_calendar has no holiday data for %s: counting weekends only", year)
 
 
+def library_covers(year: int) -> bool:
+    """Whether ``chinese_calendar`` has the holidays of ``year``."""
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
 def is_working_day(day: date) -> bool:
+    """By the library's data; weekends only for a year it does not cover."""
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
         _warn_uncovered(day.year)
         return day.weekday() < 5
+
+
+class WorkingCalendar(Protocol):
+    def is_working_day(self, day: date) -> bool: ...
+
+
+class LibraryCalendar:
+    """The library's data alone."""
+
+    @staticmethod
+    def is_working_day(day: date) -> bool:
+        return is_working_day(day)
+
+
+LIBRARY_CALENDAR = LibraryCalendar()
 
 
 def _local_day(start: datetime) -> date:
@@ -100,13 +128,14 @@ def _check_days(days: int) -> None:
         raise ValueError(f"days must be a non-negative integer, not {days!r}")
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
+def add_working_days(start: datetime, days: int,
+                     calendar: WorkingCalendar = LIBRARY_CALENDAR) -> datetime:
     _check_days(days)
     day = _local_day(start)
     remaining = days
     while remaining:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if calendar.is_working_day(day):
             remaining -= 1
     return end_of_day(day)
 
@@ -141,13 +170,15 @@ def limits(overrides: Mapping | None = None) -> dict[str, Limit]:
     return table
 
 
-def deadline_for(stage: str, start: datetime, overrides: Mapping | None = None) -> datetime:
+def deadline_for(stage: str, start: datetime, overrides: Mapping | None = None,
+                 calendar: WorkingCalendar = LIBRARY_CALENDAR) -> datetime:
     table = limits(overrides)
     if stage not in table:
         raise KeyError(f"no time limit defined for stage {stage!r}")
     limit = table[stage]
-    add = add_working_days if limit.kind == "working" else add_calendar_days
-    return add(start, limit.days)
+    if limit.kind == "working":
+        return add_working_days(start, limit.days, calendar)
+    return add_calendar_days(start, limit.days)
 
 
 def follow_up_due(agreed_at: datetime, perform_by: date | datetime | None = None,

@@ -37,8 +37,9 @@ def blueprints():
     from service.exports.views import blp as exports
     from service.charts.views import blp as charts
     from service.people.views import blp as accounts
+    from service.holidays.views import blp as calendar
     return [health, auth, geography, incidents, disputes, notifications, stats, exports, charts,
-            accounts]
+            accounts, calendar]
 
 
 def create_api(app) -> Api:

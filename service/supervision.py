@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from service.deadlines import add_working_days
+from service.holidays.calendar import IN_FORCE
 from service.disputes.due import overdue_condition as dispute_overdue
 from service.disputes.record import record_supervision as record_dispute_step
 from service.incidents.actions import record_supervision as record_incident_step
@@ -80,7 +81,7 @@ def supervise_overdue(session, now=None, kinds=KINDS):
     """One 督办 step for every overdue case whose turn it is; the steps taken, in order."""
     now = now or utcnow()
     next_window_ends = add_working_days(
-        now, current_app.config.get("SUPERVISION_WORKING_DAYS", 2))
+        now, current_app.config.get("SUPERVISION_WORKING_DAYS", 2), IN_FORCE)
     done = []
     for kind in kinds:
         model = kind.model

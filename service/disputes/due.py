@@ -3,7 +3,8 @@ town's overrides (config DEADLINE_LIMITS)."""
 from flask import current_app
 from sqlalchemy import and_
 
-from service.deadlines import deadline_for, follow_up_due, is_overdue
+from service.deadlines import WorkingCalendar, deadline_for, follow_up_due, is_overdue
+from service.holidays.calendar import IN_FORCE
 from service.models import Dispute
 from service.models.disputes import TERMINAL_STATUSES
 from service.models.types import utcnow
@@ -18,22 +19,20 @@ def _overrides():
     return current_app.config.get("DEADLINE_LIMITS") or None
 
 
-def stage_due(dispute, has_follow_up=False):
+def stage_due(dispute, has_follow_up=False, calendar: WorkingCalendar = IN_FORCE):
     overrides = _overrides()
     status = dispute.status
-    if status == "received":
-        due = deadline_for("dispute.accept", dispute.stage_started_at, overrides)
+    if status in ("received", "failed"):
+        due = deadline_for("dispute.accept", dispute.stage_started_at, overrides, calendar)
     elif status in ("accepted", "mediating"):
-        due = deadline_for("dispute.mediate", dispute.accepted_at, overrides)
-    elif status == "failed":
-        due = deadline_for("dispute.accept", dispute.stage_started_at, overrides)
+        due = deadline_for("dispute.mediate", dispute.accepted_at, overrides, calendar)
     elif status in ("agreed", "closed") and dispute.agreement_terms and not has_follow_up:
         due = follow_up_due(dispute.resolved_at, dispute.agreement_perform_by, overrides)
     else:
         return None
     if dispute.channel == "hotline_12345" and status not in ("agreed", "closed"):
         hotline = deadline_for(f"hotline.{dispute.work_order_type or 'complaint'}",
-                               dispute.received_at, overrides)
+                               dispute.received_at, overrides, calendar)
         due = min(due, hotline)
     return due
 

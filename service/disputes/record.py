@@ -53,6 +53,12 @@ def record_supervision(session, dispute, from_level, to_level, note, now):
            {"from_level": from_level, "to_level": to_level}, now)
 
 
+def record_deadline_moved(session, dispute, actor_id, note, details):
+    """A deadline moved by an entered holiday calendar (service.holidays), as a new version."""
+    touch(dispute)
+    append(session, dispute, actor_id, "deadline_moved", dispute.status, note, details)
+
+
 @dataclass(frozen=True)
 class BrokenLink:
     dispute_id: int

@@ -41,9 +41,10 @@ for _state in ("received", "accepted", "mediating", "failed"):
 ACTION_NAMES = {"accept": "受理", "decline": "不予受理", "assign": "指派调解员", "session": "记录调解",
                 "resolve": "办结调解", "escalate": "上报镇调委会", "close": "结案", "follow_up": "回访"}
 # Every action a case-record entry can name (record.append refuses any other): the workflow's,
-# registration, 督办 and a page filed in the case file.
+# registration, 督办, a page filed in the case file and a deadline moved by an entered holiday
+# calendar (service.holidays).
 RECORD_ACTION_NAMES = {**ACTION_NAMES, "register": "登记", "supervise": "督办",
-                       "document": "归入卷宗材料"}
+                       "document": "归入卷宗材料", "deadline_moved": "期限随节假日安排调整"}
 STATUS_NAMES = {"received": "已登记", "accepted": "已受理", "mediating": "调解中", "agreed": "调解成功",
                 "failed": "调解不成", "closed": "已结案", "referred": "已告知其他途径",
                 "declined": "不予受理"}

@@ -78,6 +78,13 @@ def record_supervision(_session, incident, _from_level, _to_level, note, _now):
                   incident.assignee_id, incident.updated_at)
 
 
+def record_deadline_moved(incident, actor_id, note):
+    """A deadline moved by an entered holiday calendar (service.holidays): a change phones sync."""
+    touch(incident)
+    _append_event(incident.id, actor_id, "deadline_moved", incident.status, incident.status, note,
+                  incident.assignee_id, incident.updated_at)
+
+
 def report(user, scope, payload):
     """File a report; a replay of the same client_id answers with the stored incident.
 

@@ -3,6 +3,7 @@ have one: which cases have a time limit is the service's rule (service.incidents
 migration's."""
 import sqlalchemy as sa
 
+from service.deadlines import LIBRARY_CALENDAR
 from service.incidents.due import stage_due
 from service.models.types import UtcDateTime
 
@@ -22,6 +23,6 @@ def store_stage_dues(bind, statuses, absent=()):
     set_due = incidents.update().where(incidents.c.id == sa.bindparam('case_id')).values(
         due_at=sa.bindparam('due', type_=UtcDateTime))
     for case in cases:
-        due = stage_due(case)
+        due = stage_due(case, LIBRARY_CALENDAR)  # the migrations before any entered calendar
         if due is not None:
             bind.execute(set_due, {'case_id': case.id, 'due': due})

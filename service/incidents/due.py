@@ -10,7 +10,8 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import and_
 
-from service.deadlines import deadline_for, limits
+from service.deadlines import WorkingCalendar, deadline_for, limits
+from service.holidays.calendar import IN_FORCE
 from service.models import Incident
 
 
@@ -48,7 +49,7 @@ LIMITS_BY_CHANNEL = {
 DEFAULT_WORK_ORDER_TYPE = "complaint"  # the longest 12345 limit when the type is not given
 
 
-def stage_due(incident):
+def stage_due(incident, calendar: WorkingCalendar = IN_FORCE):
     """The deadline of ``incident``'s current stage, or None when none runs (anything with the
     attributes the limits of its category, channel and status name, and work_order_type)."""
     if incident.category == "dispute":
@@ -63,7 +64,7 @@ def stage_due(incident):
             if start is None or stage.end and getattr(incident, stage.end) is not None:
                 continue
             due = deadline_for(stage.limit.format(work_order_type=work_order_type), start,
-                               overrides)
+                               overrides, calendar)
             dues.append(due + timedelta(days=getattr(incident, stage.extension)
                                         if stage.extension else 0))
     return min(dues, default=None)

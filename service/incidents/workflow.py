@@ -67,10 +67,12 @@ ACTION_NAMES = {"accept": "受理", "dispatch": "派遣", "handle": "处置", "v
                 "request_review": "登记复查（复核）请求", "decide_review": "出具复查（复核）意见"}
 # Every action a case-record entry can name (actions.record refuses any other): the workflow's,
 # the report itself, a photo added, a step of the dispute a dispute report is worked on, 督办 of
-# an overdue petition or 12345 work order (service.supervision), and which review a review
-# action was about (a review action is recorded under these, not its own name).
+# an overdue petition or 12345 work order (service.supervision), a deadline moved by an entered
+# holiday calendar (service.holidays), and which review a review action was about (a review
+# action is recorded under these, not its own name).
 RECORD_ACTION_NAMES = {**ACTION_NAMES, "report": "上报", "photo": "添加照片", "dispute": "纠纷进展",
-                       "supervise": "督办", "review_requested": "请求复查",
+                       "supervise": "督办", "deadline_moved": "期限随节假日安排调整",
+                       "review_requested": "请求复查",
                        "re_review_requested": "请求复核", "review_decided": "复查意见",
                        "re_review_decided": "复核意见"}
 STATUS_NAMES = {"reported": "已上报", "accepted": "已受理", "dispatched": "已派遣",
