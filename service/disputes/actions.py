@@ -1,7 +1,6 @@
 """Dispute actions: check permission, validate, act, record on the hash chain, notify."""
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from service.counters import next_value
@@ -9,6 +8,7 @@ from service.deadlines import add_calendar_days
 from service.disputes import record
 from service.disputes.changes import touch
 from service.disputes.due import stage_due
+from service.disputes.parties import new_party
 from service.disputes.queries import get_visible
 from service.disputes.routing import route
 from service.disputes.workflow import (ACTION_NAMES, ASSIGNED, CENTER, HEAD, MEMBER,
@@ -17,19 +17,14 @@ from service.errors import Forbidden, InvalidTransition, OutsideArea, Validation
 from service.extensions import db
 from service.geography.queries import locate_place
 from service.incidents.actions import follow_dispute
-from service.models import (Dispute, DisputeMediator, DisputeParty, DisputeVillage, FollowUp,
+from service.models import (Dispute, DisputeMediator, DisputeVillage, FollowUp,
                             MediationSession, Village)
 from service.models.types import utcnow
 from service.notifications import notify
-from service.personal_data import IdNumberCipher, mask_id_number, normalise_id_number
 from service.schema_base import town_time
 from service.versions import check_if_match
 
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-def cipher():
-    return IdNumberCipher(current_app.config["PERSONAL_DATA_KEY"])
 
 
 def open_dispute(user, *, town_id, village_id, grid_id, channel, description, details,
@@ -49,7 +44,7 @@ def open_dispute(user, *, town_id, village_id, grid_id, channel, description, de
         stage_started_at=now, reporter_id=user.id, created_at=now, version=0,  # touch() makes it 1
         number=f"TJ{year}{next_value(db.session, f'disputes.number.{town_id}.{year}'):06d}",
         villages=[DisputeVillage(village_id=v) for v in sorted(involved)],
-        parties=[_party(party) for party in details.get("parties") or []])
+        parties=[new_party(party) for party in details.get("parties") or []])
     db.session.add(dispute)
     committee = route(db.session, dispute, at=now)
     dispute.due_at = stage_due(dispute)
@@ -60,18 +55,6 @@ def open_dispute(user, *, town_id, village_id, grid_id, channel, description, de
     notify(db.session, heads_of(committee), "dispute_routed", f"新纠纷 {dispute.number} 待受理",
            f"{committee.name}收到新的矛盾纠纷（{dispute.number}），请及时受理。", dispute.id, now)
     return dispute
-
-
-def _party(party):
-    id_number = party.get("id_number")
-    if id_number:
-        id_number = normalise_id_number(id_number)
-        secret = cipher()
-        return DisputeParty(name=party["name"], phone=party.get("phone"),
-                            id_number_encrypted=secret.encrypt(id_number),
-                            id_number_index=secret.blind_index(id_number),
-                            id_number_masked=mask_id_number(id_number))
-    return DisputeParty(name=party["name"], phone=party.get("phone"))
 
 
 def heads_of(committee):

@@ -6,6 +6,7 @@ from sqlalchemy.orm import defaultload
 
 from service.changes import change_seq_floor, changed_after
 from service.disputes.due import overdue_condition
+from service.disputes.parties import with_party
 from service.extensions import db
 from service.models import (Committee, Dispute, DisputeMediator, DisputeVillage, FollowUp,
                             RoutingDecision)
@@ -17,7 +18,7 @@ from service.scope import visible_one
 NOT_FOUND = ("纠纷案件不存在", "Dispute not found")
 # Filters a dispute never leaves once it is opened: kept in the sync's query. The others
 # (status, committee, mediators, to-do) change, so a sync applies them to what it walks.
-FIXED_FILTERS = ("type", "village_id", "channel")
+FIXED_FILTERS = ("type", "village_id", "channel", "number")
 # 待回访: an agreement reached (the case closed or not) whose performance nobody has checked yet.
 AWAITING_FOLLOW_UP = (Dispute.status.in_(("agreed", "closed"))
                       & Dispute.agreement_terms.is_not(None)
@@ -53,9 +54,12 @@ def get_visible(user, scope, dispute_id, for_update=False):
 def _page_rows(user, scope, filters):
     """Visible disputes as a page shows them: a page masks every party, so the committee's
     members (who may see them in full) are not loaded."""
-    return _with_fixed_filters(
+    stmt = _with_fixed_filters(
         select(Dispute).where(visible_to(user, scope))
         .options(defaultload(Dispute.committee).lazyload(Committee.members)), filters)
+    if filters.get("party"):
+        stmt = stmt.where(with_party(user, scope, filters["party"]))
+    return stmt
 
 
 def list_page(user, scope, filters, limit, cursor):

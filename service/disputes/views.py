@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from service.auth.current import caller_scope, login_required
 from service.disputes import actions, casefile, documents, queries
+from service.disputes.parties import cipher
 from service.disputes.presenters import dispute_item, sees_personal_data
 from service.disputes.schemas import (AssignSchema, DisputeEventPageSchema, DisputePageSchema,
                                       DisputeQuerySchema, DisputeSchema, DocumentPageSchema,
@@ -31,7 +32,7 @@ blp = UploadBlueprint("disputes", __name__, url_prefix="/api/v1", description="ç
 
 def answer(dispute, status=200, headers=None):
     full = sees_personal_data(current_user, caller_scope(), dispute)
-    body = dispute_item(dispute, full, actions.cipher().decrypt)
+    body = dispute_item(dispute, full, cipher().decrypt)
     return body, status, {"ETag": f'"{actions.etag_value(dispute)}"', **(headers or {})}
 
 
@@ -167,7 +168,7 @@ def case_file(dispute_id):
     scope = caller_scope()
     dispute = queries.get_visible(current_user, scope, dispute_id)
     full = casefile.require_reader(current_user, scope, dispute)
-    item = dispute_item(dispute, full, actions.cipher().decrypt if full else None)
+    item = dispute_item(dispute, full, cipher().decrypt if full else None)
     session_rows, visits, pages, record = casefile.whole(dispute)
     villages = db.session.scalars(select(Village.name).where(
         Village.id.in_(item["village_ids"] or [dispute.village_id])).order_by(Village.id)).all()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from service.deadlines import is_overdue
-from service.disputes.actions import cipher
+from service.disputes.parties import cipher
 from service.disputes.due import overdue
 from service.disputes.presenters import party_item, sees_personal_data
 from service.disputes.queries import visible_to as dispute_visible_to

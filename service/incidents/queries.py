@@ -23,7 +23,7 @@ DUPLICATE_RADIUS_M = 100
 DUPLICATE_WINDOW = timedelta(days=7)
 DUPLICATE_LIMIT = 20  # possible duplicates listed in a report's answer
 NOT_FOUND = ("事件不存在", "Incident not found")
-FILTERS = ("status", "category", "channel", "village_id", "grid_id")
+FILTERS = ("status", "category", "channel", "village_id", "grid_id", "number")
 LIST_KEY, LIST_KINDS = [Incident.created_at, Incident.id], [datetime, int]
 SYNC_KEY, SYNC_KINDS = [Incident.change_seq], [int]
 # Built once per caller and shape of request (service/statements.py).

@@ -133,6 +133,8 @@ class IncidentQuerySchema(SyncQuerySchema):
     channel = fields.String(load_default=None, validate=validate.OneOf(CHANNELS))
     village_id = fields.Integer(load_default=None, validate=id_range())
     grid_id = fields.Integer(load_default=None, validate=id_range())
+    number = fields.String(load_default=None, validate=validate.Length(min=1, max=20),
+                           metadata={"description": "案件编号（完全一致）"})
     updated_after = LocalDateTime(load_default=None, metadata={
         "description": "增量同步：只返回此时间之后变更的事件，按变更顺序；翻页用 next_cursor，"
                        "下次同步用 sync_cursor"})

@@ -29,6 +29,7 @@ class Dispute(db.Model):
         CheckConstraint("supervision_level BETWEEN 1 AND 4", name="supervision_level"),
         Index("ix_disputes_committee_id_id", "committee_id", "id"),
         Index("ix_disputes_status_due_at", "status", "due_at"),
+        Index("ix_disputes_number", "number"),  # found by its number (?number=)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))

@@ -35,6 +35,7 @@ class Incident(db.Model):
         CheckConstraint(_one_of("status", STATUSES), name="status"),
         CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction"),
         Index("ix_incidents_created_at_id", "created_at", "id"),
+        Index("ix_incidents_number", "number"),  # found by its number (?number=)
         Index("ix_incidents_grid_id_created_at_id", "grid_id", "created_at", "id"),
         Index("ix_incidents_village_id_created_at_id", "village_id", "created_at", "id"),
         Index("ix_incidents_reporter_id_created_at_id", "reporter_id", "created_at", "id"),

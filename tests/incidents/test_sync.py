@@ -120,11 +120,19 @@ def test_filters(client, auth):
     assert listed(village_id=village(VILLAGE_A).id, category="environment") == ids("a1_env_hotline")
     assert listed(status="reported", category="environment", grid_id=grid(GRID_B1).id) == ids("b1_env")
     assert listed(updated_after=_since(), category="environment") == ids("a1_env_hotline", "b1_env")
+    # a case number: the one case, in lists and syncs alike
+    number = client.get(f"{API}/incidents/{made['b1_env']}",
+                        headers=auth.headers("center01")).get_json()["number"]
+    assert listed(number=number) == ids("b1_env")
+    assert listed(number=number, updated_after=_since()) == ids("b1_env")
+    assert listed(number=number, village_id=village(VILLAGE_A).id) == set()
+    assert listed(number="SJ0000000000") == set()
 
 
 @pytest.mark.parametrize("query", [
     {"status": "open"}, {"category": "fire"}, {"channel": "wechat"}, {"village_id": "abc"},
     {"grid_id": 0}, {"updated_after": "2024-05-04T09:30:00"}, {"updated_after": "yesterday"},
+    {"number": ""}, {"number": "9" * 21},
 ])
 def test_bad_filter_values_are_422(client, auth, query):
     response = client.get(f"{API}/incidents", query_string=query, headers=auth.headers(VIEWER))
