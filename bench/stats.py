@@ -849,13 +849,28 @@ def busiest_committee_head(conn):
 PAGE_WARMUP = 10  # as bench/sync: each worker's first requests prepare its statements
 
 
-def measure_dispute_pages(args, server, users, today):
-    """A page of the dispute list and a mediator's phone sync (updated_after a month ago, the
-    first page in change order), timed as bench/sync times the incident pages."""
+def search_targets(conn):
+    """The oldest dispute's number and its first party's phone: what the searches look for."""
+    row = conn.execute("""
+        SELECT d.number, p.phone FROM disputes d JOIN dispute_parties p ON p.dispute_id = d.id
+        ORDER BY d.id, p.id LIMIT 1""").fetchone()
+    conn.commit()
+    return row
+
+
+def measure_dispute_pages(args, server, users, today, targets):
+    """A page of the dispute list, a mediator's phone sync (updated_after a month ago, the
+    first page in change order) and searches, timed as bench/sync times the incident pages."""
+    number, phone = targets
     since = f"{date.fromordinal(today.toordinal() - 30).isoformat()}T00:00:00+08:00"
     asks = [("disputes page", {"limit": 50}),
             ("disputes sync, a month", {"limit": 50, "updated_after": since}),
-            ("disputes to visit", {"limit": 50, "awaiting": "follow_up"})]
+            ("disputes to visit", {"limit": 50, "awaiting": "follow_up"}),
+            # Searches: a name nobody has walks every visible dispute (the worst case); a phone
+            # and a case number are looked up by index.
+            ("disputes by a party's name, none", {"limit": 50, "party": "无此人"}),
+            ("disputes by a party's phone", {"limit": 50, "party": phone}),
+            ("disputes by case number", {"limit": 50, "number": number})]
     results = []
     for username in users:
         session = signed_in_session(server.base, username)
@@ -899,7 +914,7 @@ def main(argv=None):
             busy_before = wait_for_idle_cpu(log=log)
             figures = measure_figures(args, database_url, server, users, year, today)
             pages = measure_dispute_pages(args, server, users + [busiest_committee_head(conn)],
-                                          today)
+                                          today, search_targets(conn))
             rss_after_figures = server.worker_rss_mb()
         expected = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
         conn.commit()
