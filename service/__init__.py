@@ -50,6 +50,9 @@ def create_app(config_name=None, overrides=None):
         if request.method in SAFE_METHODS and request.endpoint not in (None, "health.Health"):
             read_only_transaction(db.session)
 
+    from service.reads.record import write_noted_reads
+    app.after_request(write_noted_reads)
+
     @app.teardown_request
     def _read_only_requests_end_by_commit(error):
         if error is None:

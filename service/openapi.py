@@ -38,8 +38,9 @@ def blueprints():
     from service.charts.views import blp as charts
     from service.people.views import blp as accounts
     from service.holidays.views import blp as calendar
+    from service.reads.views import blp as reads
     return [health, auth, geography, incidents, disputes, notifications, stats, exports, charts,
-            accounts, calendar]
+            accounts, calendar, reads]
 
 
 def create_api(app) -> Api:

@@ -7,8 +7,8 @@ from sqlalchemy import or_, select, true
 
 from service.disputes.presenters import sees_all_personal_data
 from service.models import Dispute, DisputeMediator, DisputeParty
-from service.personal_data import (IdNumberCipher, mask_id_number, normalise_id_number,
-                                   valid_id_number)
+from service.personal_data import (IdNumberCipher, mask_id_number, mask_phone,
+                                   normalise_id_number, valid_id_number)
 
 PHONE = re.compile(r"\+?[0-9-]{5,20}")  # as parties' phones are taken (PartyInputSchema)
 
@@ -38,16 +38,35 @@ def shown_in_full(user, scope):
                Dispute.committee_id.in_(sorted(scope.head_of_committee_ids)))
 
 
+def has_numbers(dispute):
+    """Whether any party of ``dispute`` has an ID or phone number to show."""
+    return any(party.phone or party.id_number_encrypted for party in dispute.parties)
+
+
+def _searched(text):
+    """What a party search names: ("id_number" | "phone" | "name", the value to match)."""
+    text = text.strip()
+    if valid_id_number(text):
+        return "id_number", normalise_id_number(text)
+    return ("phone" if PHONE.fullmatch(text) else "name"), text
+
+
+def number_searched(text):
+    """What a search by a full number looked for, masked for the record; None for a name."""
+    kind, value = _searched(text)
+    if kind == "id_number":
+        return f"按身份证号查找（{mask_id_number(value)}）"
+    return f"按电话查找（{mask_phone(value)}）" if kind == "phone" else None
+
+
 def with_party(user, scope, text):
     """Disputes with a party ``text`` names: an ID number or a phone number exactly — only among
     the disputes whose parties the caller sees in full, or a masked number could be guessed by
     searching — otherwise a part of the party's name."""
-    text = text.strip()
-    if valid_id_number(text):
-        match = DisputeParty.id_number_index == cipher().blind_index(normalise_id_number(text))
-    elif PHONE.fullmatch(text):
-        match = DisputeParty.phone == text
-    else:
+    kind, value = _searched(text)
+    if kind == "name":
         return Dispute.id.in_(select(DisputeParty.dispute_id).where(
-            DisputeParty.name.contains(text, autoescape=True)))
+            DisputeParty.name.contains(value, autoescape=True)))
+    match = (DisputeParty.id_number_index == cipher().blind_index(value) if kind == "id_number"
+             else DisputeParty.phone == value)
     return Dispute.id.in_(select(DisputeParty.dispute_id).where(match)) & shown_in_full(user, scope)

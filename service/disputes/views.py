@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from service.auth.current import caller_scope, login_required
 from service.disputes import actions, casefile, documents, queries
-from service.disputes.parties import cipher
+from service.disputes.parties import cipher, has_numbers, number_searched
 from service.disputes.presenters import dispute_item, sees_personal_data
 from service.disputes.schemas import (AssignSchema, DisputeEventPageSchema, DisputePageSchema,
                                       DisputeQuerySchema, DisputeSchema, DocumentPageSchema,
@@ -21,6 +21,7 @@ from service.incidents.schemas import PhotoQuerySchema
 from service.models import DisputeDocument, DisputeEvent, FollowUp, MediationSession, Village
 from service.models.types import utcnow
 from service.pagination import keyset_page
+from service.reads.record import note_read
 from service.schema_base import IF_MATCH_DOC, PageQuerySchema, town_time
 from service.uploads import UploadBlueprint, image_response, uploaded_bytes
 
@@ -33,6 +34,8 @@ blp = UploadBlueprint("disputes", __name__, url_prefix="/api/v1", description="�
 def answer(dispute, status=200, headers=None):
     full = sees_personal_data(current_user, caller_scope(), dispute)
     body = dispute_item(dispute, full, cipher().decrypt)
+    if full and has_numbers(dispute):
+        note_read(current_user, "dispute", dispute.id)
     return body, status, {"ETag": f'"{actions.etag_value(dispute)}"', **(headers or {})}
 
 
@@ -58,6 +61,9 @@ def disputes(args):
     翻页中途发生的变更不会漏掉（在后面的页里再出现）。
     """
     scope = caller_scope()
+    searched = args["party"] and number_searched(args["party"])
+    if searched:
+        note_read(current_user, "search", detail=searched)
     if args["updated_after"] is None:
         rows, next_cursor = queries.list_page(current_user, scope, args, args["limit"],
                                               args["cursor"])
@@ -155,6 +161,8 @@ def document(args, dispute_id, document_id):
     """取回卷宗材料图片（被指派的调解员、调委会主任、一级网格员、综治中心、管理员）"""
     row, stream, etag = documents.open_document(current_user, caller_scope(), dispute_id,
                                                 document_id, args["size"])
+    note_read(current_user, "document", dispute_id,
+              f"{DOCUMENT_KIND_NAMES.get(row.kind, row.kind)}（第 {row.id} 号）")
     return image_response(stream, row.content_type, etag)
 
 
@@ -169,6 +177,8 @@ def case_file(dispute_id):
     dispute = queries.get_visible(current_user, scope, dispute_id)
     full = casefile.require_reader(current_user, scope, dispute)
     item = dispute_item(dispute, full, cipher().decrypt if full else None)
+    if full and has_numbers(dispute):
+        note_read(current_user, "case_file", dispute.id)
     session_rows, visits, pages, record = casefile.whole(dispute)
     villages = db.session.scalars(select(Village.name).where(
         Village.id.in_(item["village_ids"] or [dispute.village_id])).order_by(Village.id)).all()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from service.deadlines import is_overdue
-from service.disputes.parties import cipher
+from service.disputes.parties import cipher, shown_in_full
 from service.disputes.due import overdue
 from service.disputes.presenters import party_item, sees_personal_data
 from service.disputes.queries import visible_to as dispute_visible_to
@@ -24,7 +24,7 @@ from service.exports.writers import town_iso
 from service.extensions import db
 from service.incidents.queries import visible_to as incident_visible_to
 from service.incidents.workflow import REVIEWS
-from service.models import Dispute, Grid, Incident, User, Village
+from service.models import Dispute, DisputeParty, Grid, Incident, User, Village
 from service.models.types import utcnow
 from service.personal_data import PersonalDataError
 from service.stats.period import EARLIEST_YEAR, LATEST_YEAR, bounds
@@ -45,10 +45,14 @@ def period(start: date | None, end: date | None):
 
 
 def _newest_first(stmt, model, filters, names):
-    """``stmt`` over ``model`` newest first, read in batches, narrowed by the export's filters:
-    equality on each of ``names`` that is given, and the period of registration."""
-    stmt = (stmt.order_by(model.created_at.desc(), model.id.desc())
-            .execution_options(yield_per=BATCH))
+    """``stmt`` over ``model`` newest first, read in batches, narrowed (``_narrowed``)."""
+    return _narrowed(stmt.order_by(model.created_at.desc(), model.id.desc())
+                     .execution_options(yield_per=BATCH), model, filters, names)
+
+
+def _narrowed(stmt, model, filters, names):
+    """``stmt`` narrowed by the export's filters: equality on each of ``names`` that is given,
+    and the period of registration."""
     for name in names:
         if filters.get(name) is not None:
             stmt = stmt.where(getattr(model, name) == filters[name])
@@ -62,6 +66,7 @@ def _newest_first(stmt, model, filters, names):
 
 # --- disputes -------------------------------------------------------------------------------
 
+DISPUTE_FILTERS = ("status", "village_id")
 DISPUTE_COLUMNS = [  # (header, width in the spreadsheet)
     ("案件编号", 16), ("类别", 12), ("渠道", 11), ("状态", 12), ("村（社区）", 14), ("网格", 18),
     ("调解委员会", 24), ("调委会级别", 10), ("调解员", 16), ("当事人", 18), ("电话", 26),
@@ -80,9 +85,18 @@ def dispute_batches(user, scope, filters):
             .outerjoin(Grid, Grid.id == Dispute.grid_id)
             .outerjoin(Source, Source.id == Dispute.incident_id)
             .where(dispute_visible_to(user, scope)))
-    stmt = _newest_first(stmt, Dispute, filters, ("status", "village_id"))
+    stmt = _newest_first(stmt, Dispute, filters, DISPUTE_FILTERS)
     decrypt = _safe_decrypt(cipher().decrypt)
     return _read(stmt, lambda row: _dispute_row(user, scope, decrypt, *row))
+
+
+def disputes_with_numbers_shown(user, scope, filters) -> int:
+    """How many exported disputes show their parties' numbers unmasked, for the record."""
+    stmt = select(func.count()).select_from(Dispute).where(
+        dispute_visible_to(user, scope), shown_in_full(user, scope),
+        Dispute.id.in_(select(DisputeParty.dispute_id).where(
+            DisputeParty.phone.is_not(None) | DisputeParty.id_number_encrypted.is_not(None))))
+    return db.session.scalar(_narrowed(stmt, Dispute, filters, DISPUTE_FILTERS))
 
 
 def _safe_decrypt(decrypt):

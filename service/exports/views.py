@@ -11,6 +11,7 @@ from service.exports.writers import (CSV, GEOJSON, XLSX, content_disposition, cs
 from service.exports.xlsx import xlsx_chunks
 from service.geography.queries import the_town
 from service.models.types import utcnow
+from service.reads.record import note_read
 from service.schema_base import town_time
 from service.stats.views import village_in_scope
 
@@ -80,6 +81,9 @@ def export_disputes(args):
     _check_village(scope, args)
     user = current_user._get_current_object()
     batches = queries.dispute_batches(user, scope, args)
+    shown = queries.disputes_with_numbers_shown(user, scope, args)
+    if shown:
+        note_read(user, "export", detail=f"纠纷台账（{args['format']}）：{shown} 件的当事人号码未掩码")
     names = _file_name("纠纷台账", "disputes", args, args["format"])
     if args["format"] == "xlsx":
         return _spreadsheet("纠纷台账", queries.DISPUTE_COLUMNS, batches, names)

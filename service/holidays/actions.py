@@ -77,7 +77,7 @@ def enter_notice(caller, year: int, body: dict, if_match=None) -> dict:
         {**{day: working for day, working in before.days.items() if taken.get(day) is not None},
          **{day: working for day, (working, _name) in days.items()}},
         before.years | {year})
-    changed = changed_days(before, after, min([window(year)[0], *days]), date(year, 12, 31))
+    changed = changed_days(before, after, *window(year))
     moved = move_deadlines(db.session, caller.id, after, changed[0], body["notice"]) \
         if changed else 0
     db.session.execute(delete(CalendarDay).where(CalendarDay.year == year))

@@ -7,10 +7,11 @@ from service.models.disputes import (Dispute, DisputeDocument, DisputeEvent, Dis
                                      Notification, RoutingDecision, RoutingRule)
 from service.models.committees import Committee, CommitteeMember, LegalAdvisor
 from service.models.people import AccountEvent, User, UserRole, WorkerAssignment
+from service.models.reads import PersonalDataRead
 from service.models.town import Grid, Town, Village
 
 __all__ = ["AccountEvent", "CalendarChange", "CalendarDay", "Dispute", "DisputeDocument", "DisputeEvent", "DisputeMediator",
            "DisputeParty", "DisputeVillage",
            "FollowUp", "MediationSession", "Notification", "RoutingDecision", "RoutingRule",
-           "Committee", "CommitteeMember", "Counter", "Incident", "IncidentEvent", "IncidentPhoto", "Grid", "IssuedToken", "LegalAdvisor", "LoginFailure",
+           "Committee", "CommitteeMember", "Counter", "Incident", "IncidentEvent", "IncidentPhoto", "Grid", "IssuedToken", "LegalAdvisor", "LoginFailure", "PersonalDataRead",
            "Town", "User", "UserRole", "Village", "WorkerAssignment"]
