@@ -29,7 +29,9 @@ Then, through gunicorn, for center01 (town-wide) and the level-3 worker of the b
   * GET /stats/annual-report?year=<last full year>,
 each repeated (target p99 ≤ 1 s), with the SQL the service runs and EXPLAIN ANALYZE of the
 slowest statements; then for them and the head of the busiest committee a page of GET /disputes,
-a phone's sync (updated_after a month ago) and the to-visit list, 200 times each. Last,
+a phone's sync (updated_after a month ago), the to-visit list and three searches (a party's
+name nobody has, a phone, a case number), 200 times each; then the administrator enters next
+year's holiday notice (PUT /calendar, an invented one), timed with the deadlines it moved. Last,
 center01 downloads GET /exports/incidents?format=csv (and xlsx) from a one-worker server: time,
 bytes, rows checked against the database, and the worker's peak memory (VmHWM, and VmRSS sampled
 during the download).
@@ -858,6 +860,31 @@ def search_targets(conn):
     return row
 
 
+def enter_next_years_notice(server, conn, today):
+    """PUT /calendar/<next year> as the administrator, timed: entering a notice counts again
+    every open deadline that reaches a changed day. The notice is invented for the bench (a
+    week off in February, 1 January off); the town enters the real one."""
+    year = today.year + 1
+    reaching = conn.execute(
+        "SELECT (SELECT count(*) FROM incidents WHERE due_at >= %(jan1)s)"
+        " + (SELECT count(*) FROM disputes WHERE due_at >= %(jan1)s)",
+        {"jan1": datetime(year - 1, 12, 31, 16, 0, tzinfo=timezone.utc)}).fetchone()[0]
+    conn.commit()
+    body = {"notice": "压测用通知（非真实安排）", "make_up_days": [], "holidays": [
+        {"name": "元旦", "first_day": f"{year}-01-01", "last_day": f"{year}-01-03"},
+        {"name": "春节", "first_day": f"{year}-02-01", "last_day": f"{year}-02-07"}]}
+    session = signed_in_session(server.base, "admin")
+    started = time.perf_counter()
+    response = session.put(f"{server.base}/calendar/{year}", json=body, timeout=600)
+    seconds = time.perf_counter() - started
+    response.raise_for_status()
+    moved = response.json()["changes"][-1]["deadlines_moved"]
+    log(f"  entering the {year} notice: {seconds:.2f} s, {moved:,} deadlines moved "
+        f"of {reaching:,} reaching {year}")
+    return {"year": year, "seconds": round(seconds, 3), "deadlines_moved": moved,
+            "deadlines_reaching_the_year": reaching}
+
+
 def measure_dispute_pages(args, server, users, today, targets):
     """A page of the dispute list, a mediator's phone sync (updated_after a month ago, the
     first page in change order) and searches, timed as bench/sync times the incident pages."""
@@ -915,6 +942,7 @@ def main(argv=None):
             figures = measure_figures(args, database_url, server, users, year, today)
             pages = measure_dispute_pages(args, server, users + [busiest_committee_head(conn)],
                                           today, search_targets(conn))
+            notice = enter_next_years_notice(server, conn, today)
             rss_after_figures = server.worker_rss_mb()
         expected = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
         conn.commit()
@@ -933,11 +961,11 @@ def main(argv=None):
         conn.close()
     host["cpu_busy_before_figures"] = round(busy_before, 3)
     report(args, host, database, year, timings, data, chains, new_dispute, figures,
-           rss_after_figures, exports, pages)
+           rss_after_figures, exports, pages, notice)
 
 
 def report(args, host, database, year, timings, data, chains, new_dispute, figures, rss, exports,
-           pages):
+           pages, notice):
     print(f"\n### Generated data ({args.incidents:,} incidents, {args.disputes:,} disputes, "
           f"{YEARS} years)\n")
     print(markdown_table(["table", "rows"], [
@@ -977,6 +1005,9 @@ def report(args, host, database, year, timings, data, chains, new_dispute, figur
     print(markdown_table(["caller", "request", "items", "p50 ms", "p99 ms"], [
         [item["user"], item["query"], item["items"], fmt(item["p50_ms"]), fmt(item["p99_ms"])]
         for item in pages]))
+    print(f"\nEntering the {notice['year']} holiday notice (PUT /calendar, invented for the bench): "
+          f"{notice['seconds']:.2f} s; {notice['deadlines_moved']:,} of "
+          f"{notice['deadlines_reaching_the_year']:,} deadlines reaching {notice['year']} moved.")
     print(f"\nWorker RSS after the figures (MB): "
           f"{', '.join(f'{v:.0f}' for v in rss.values() if v)}")
 
@@ -997,7 +1028,8 @@ def report(args, host, database, year, timings, data, chains, new_dispute, figur
     output = write_results("stats", {
         "machine": host, "database": database, "args": vars(args), "year": year,
         "generation_s": timings, "data": data, "chains": chains, "new_dispute": new_dispute,
-        "figures": figures, "dispute_pages": pages, "worker_rss_mb": rss, "exports": exports})
+        "figures": figures, "dispute_pages": pages, "holiday_notice": notice,
+        "worker_rss_mb": rss, "exports": exports})
     print(f"\nresults: {output}")
 
 
