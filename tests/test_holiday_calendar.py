@@ -153,6 +153,24 @@ def test_entering_a_notice_moves_the_deadlines_it_changes(client, auth):
     assert datetime.fromisoformat(later["due_at"]) == end_of(date(2027, 1, 6))
 
 
+def test_the_overview_names_this_year_next_year_and_every_entered_year(client, auth):
+    def overview():
+        with clock_at(datetime(2026, 12, 5, 9, 0, tzinfo=TOWN)):
+            response = client.get(f"{API}/calendar", headers=auth.headers("l1-01"))
+        assert response.status_code == 200, response.get_json()
+        return [(item["year"], item["basis"], item["version"], item["notice"])
+                for item in response.get_json()["items"]]
+
+    assert overview() == [(2027, "weekends_only", 0, None), (2026, "library", 0, None)]
+    assert put(client, auth, 2027, NOTICE_2027).status_code == 200
+    assert put(client, auth, 2027, {**NOTICE_2027, "notice": "更正"}).status_code == 200
+    assert put(client, auth, 2030, {**NOTICE_2027, "notice": "远年", "make_up_days": [],
+                                    "holidays": [{"name": "元旦", "first_day": "2030-01-01",
+                                                  "last_day": "2030-01-01"}]}).status_code == 200
+    assert overview() == [(2030, "town", 1, "远年"), (2027, "town", 2, "更正"),
+                          (2026, "library", 0, None)]
+
+
 def test_a_correction_replaces_the_year_and_needs_the_current_version(client, auth):
     assert put(client, auth, 2027, NOTICE_2027).status_code == 200
     corrected = {**NOTICE_2027, "notice": "更正", "make_up_days": NOTICE_2027["make_up_days"][:1]}

@@ -59,6 +59,19 @@ def year_view(year: int) -> dict:
     }
 
 
+def years_view(today: date) -> list[dict]:
+    """This year, next year and every year entered, newest first: what each rests on."""
+    calendar = entered_calendar(db.session)
+    latest = {}  # year → (version, notice) of its latest entry
+    for year, version, notice in db.session.execute(
+            select(CalendarChange.year, CalendarChange.version, CalendarChange.source)
+            .order_by(CalendarChange.version)):
+        latest[year] = (version, notice)
+    return [{"year": year, "basis": calendar.basis(year),
+             "version": latest.get(year, (0, None))[0], "notice": latest.get(year, (0, None))[1]}
+            for year in sorted({today.year, today.year + 1, *latest}, reverse=True)]
+
+
 def enter_notice(caller, year: int, body: dict, if_match=None) -> dict:
     """Replace the year's entered notice with ``body`` and move the stored deadlines it changes.
     Two administrators entering at once are taken one after the other (the version counter's

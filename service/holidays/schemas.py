@@ -38,13 +38,20 @@ class CalendarChangeSchema(ma.Schema):
     created_at = LocalDateTime()
 
 
-class CalendarYearSchema(ma.Schema):
+class CalendarYearBriefSchema(ma.Schema):
     year = fields.Integer()
     basis = fields.String(metadata={"description": (
         "town 本镇录入的通知；library 服务内置的节假日数据；weekends_only 尚无该年安排，"
         "工作日只按周一至周五计——期限会不准，应尽快录入")})
     version = fields.Integer(metadata={"description": "本镇录入的次数；录入时作 If-Match"})
-    notice = fields.String(allow_none=True)
+    notice = fields.String(allow_none=True, metadata={"description": "最近一次录入所依据的通知"})
+
+
+class CalendarYearsSchema(ma.Schema):
+    items = fields.List(fields.Nested(CalendarYearBriefSchema))
+
+
+class CalendarYearSchema(CalendarYearBriefSchema):
     holidays = fields.List(fields.Nested(HolidaySchema))
     make_up_days = fields.List(fields.Nested(MakeUpDaySchema))
     working_days = fields.Integer(metadata={"description": "该年的工作日数，供与通知核对"})

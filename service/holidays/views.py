@@ -5,8 +5,9 @@ from flask_smorest import Blueprint
 
 from service.auth.current import login_required
 from service.holidays import actions
-from service.holidays.schemas import CalendarYearSchema, NoticeSchema
-from service.schema_base import IF_MATCH_DOC
+from service.holidays.schemas import CalendarYearSchema, CalendarYearsSchema, NoticeSchema
+from service.models.types import utcnow
+from service.schema_base import IF_MATCH_DOC, town_time
 
 blp = Blueprint("calendar", __name__, url_prefix="/api/v1",
                 description="节假日安排：按工作日计的期限（12345 工单、纠纷受理、督办）据此计算")
@@ -14,6 +15,14 @@ blp = Blueprint("calendar", __name__, url_prefix="/api/v1",
 
 def _answer(view):
     return view, 200, {"ETag": f'"{actions.etag_of(view["year"], view["version"])}"'}
+
+
+@blp.route("/calendar", methods=["GET"])
+@login_required
+@blp.response(200, CalendarYearsSchema)
+def calendar_years():
+    """节假日安排一览：今年、明年和录入过的年份各依据什么（明年为 weekends_only 时应录入）"""
+    return {"items": actions.years_view(town_time(utcnow()).date())}
 
 
 @blp.route("/calendar/<int:year>", methods=["GET"])
