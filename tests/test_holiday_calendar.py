@@ -12,10 +12,10 @@ from service.deadlines import add_working_days
 from service.disputes.record import verify
 from service.extensions import db
 from service.holidays.calendar import TownCalendar, current_calendar
-from service.models import CalendarChange, CalendarDay, IncidentEvent
+from service.models import CalendarChange, CalendarDay, IncidentEvent, Notification, User
 from tests.append_only import assert_append_only
 from tests.conftest import make_app
-from tests.disputes.conftest import cli, cli_text, dispute_row, event_rows, intaken
+from tests.disputes.conftest import HEAD_A, cli, cli_text, dispute_row, event_rows, intaken
 from tests.incidents.conftest import TOWN, end_of, incident_row, reported
 from tests.problems import assert_problem
 
@@ -121,6 +121,11 @@ def test_entering_a_notice_moves_the_deadlines_it_changes(client, auth):
     assert "2027-01-05" in last.note and "2027-01-06" in last.note
     assert NOTICE_2027["notice"] in last.note and last.actor_id == change["operator"]["id"]
     assert verify(db.session, dispute["id"]) == []
+    # Told to whoever carries it: the committee's head while no mediator is assigned.
+    told = db.session.execute(select(Notification.user_id, Notification.title, Notification.body)
+                              .where(Notification.kind == "deadline_moved")).all()
+    head = db.session.scalar(select(User.id).where(User.username == HEAD_A))
+    assert told == [(head, f"期限调整：纠纷 {dispute['number']}", last.note)]
     db.session.remove()
 
     moved_enquiry = incident_row(enquiry["id"])
