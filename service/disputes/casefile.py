@@ -3,12 +3,16 @@ the registration, the parties, each session's record (调解记录), the agreeme
 mediation failed, the return visits (回访), the pages filed as images (the signed agreement,
 identity papers, evidence) and the case record. Mediation's confidences are
 for the committee and those answerable for the case, not for everyone who may follow it."""
+import base64
+
 from sqlalchemy import select
 
 from service.disputes.presenters import sees_personal_data
 from service.errors import Forbidden
 from service.extensions import db
+from service.errors import NotFound
 from service.exports.labels import DOCUMENT_KIND_NAMES
+from service.incidents.photos import open_stored
 from service.models import DisputeDocument, DisputeEvent, FollowUp, MediationSession
 
 
@@ -67,3 +71,19 @@ def whole(dispute):
             ordered(documents(dispute), DisputeDocument.id),
             ordered(select(DisputeEvent).where(DisputeEvent.dispute_id == dispute.id),
                     DisputeEvent.sequence))
+
+
+def page_images(pages):
+    """Each filed page's print-sized copy as a data URI, for a file printed whole (None where
+    the image file is missing: the page is listed, and the print says so)."""
+    images = []
+    for page in pages:
+        try:
+            stream, _etag = open_stored(page, "preview")
+        except NotFound:
+            images.append(None)
+            continue
+        with stream:
+            data = base64.b64encode(stream.read()).decode("ascii")
+        images.append(f"data:{page.content_type};base64,{data}")
+    return images

@@ -177,14 +177,17 @@ def case_file(dispute_id):
     dispute = queries.get_visible(current_user, scope, dispute_id)
     full = casefile.require_reader(current_user, scope, dispute)
     item = dispute_item(dispute, full, cipher().decrypt if full else None)
-    if full and has_numbers(dispute):
-        note_read(current_user, "case_file", dispute.id)
     session_rows, visits, pages, record = casefile.whole(dispute)
+    # The pages' images (ID cards, signatures) only for those who see the parties in full.
+    images = casefile.page_images(pages) if full else []
+    if full and (has_numbers(dispute) or images):
+        note_read(current_user, "case_file", dispute.id,
+                  f"含卷宗材料图片 {len(images)} 页" if images else None)
     villages = db.session.scalars(select(Village.name).where(
         Village.id.in_(item["village_ids"] or [dispute.village_id])).order_by(Village.id)).all()
     html = render_template(
         "dispute_file.html", d=item, full=full, sessions=session_rows, visits=visits,
-        pages=pages, kind_name=DOCUMENT_KIND_NAMES.get, record=record,
+        pages=pages, images=images, kind_name=DOCUMENT_KIND_NAMES.get, record=record,
         accepted_at=dispute.accepted_at, resolved_at=dispute.resolved_at,
         closed_at=dispute.closed_at, judicially_confirmed=dispute.judicially_confirmed,
         type_name=name_of(DISPUTE_TYPE_NAMES, dispute.type),

@@ -1,9 +1,11 @@
 """The case file's pages kept as images (卷宗材料): filed by those who carry the case, cleaned of
 EXIF, recorded on the hash chain, listed for the committee, shown only to those who see the
 parties in full — on both databases."""
+import base64
 import hashlib
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -225,6 +227,30 @@ def test_the_printed_file_lists_the_pages(client, auth, mediating):
     assert "卷内材料目录" in text_of_page and "当事人身份证明" in text_of_page
     assert "<b>李四</b>身份证" in text_of_page  # escaped: shown as written, not as markup
     assert page["sha256"] in text_of_page
+
+
+def test_the_file_printed_whole_carries_each_page_for_full_readers_only(client, auth, mediating):
+    dispute_id = mediating["id"]
+    agreement = filed(client, auth, MED_A2, dispute_id, jpeg_bytes(size=(2400, 1600)),
+                      kind="agreement", title="签字的协议书")
+    identity = filed(client, auth, MED_A2, dispute_id, png_bytes(size=(300, 200)), kind="identity")
+    html = client.get(f"{API}/disputes/{dispute_id}/file",
+                      headers=auth.headers(HEAD_A)).get_data(as_text=True)
+    sources = re.findall(r'<img src="data:(image/[a-z]+);base64,([A-Za-z0-9+/=]+)"', html)
+    assert [kind for kind, _ in sources] == ["image/jpeg", "image/png"]
+    for (_, data), page in zip(sources, (agreement, identity)):
+        preview = page_image(client, auth, HEAD_A, dispute_id, page["id"], size="preview")
+        assert base64.b64decode(data) == preview.get_data()  # the print-sized copy, in order
+    with Image.open(io.BytesIO(base64.b64decode(sources[0][1]))) as printed:
+        assert max(printed.size) == 1280
+    text_of_page = Text(html).text
+    assert "第 1 份：调解协议书（签字的协议书）" in text_of_page
+    assert "第 2 份：当事人身份证明" in text_of_page
+
+    masked = client.get(f"{API}/disputes/{dispute_id}/file",
+                        headers=auth.headers(MED_A3)).get_data(as_text=True)
+    assert "<img" not in masked and "卷内材料目录" in masked
+    assert "材料图片含当事人个人信息" in Text(masked).text
 
 
 def test_a_filed_page_cannot_be_rewritten_or_removed(client, auth, mediating):

@@ -54,7 +54,8 @@ def test_the_case_file_and_its_pages_are_recorded_for_full_readers_only(client, 
                       headers=auth.headers(HEAD_A)).status_code == 200
     assert page_image(client, auth, HEAD_A, dispute["id"], page["id"]).status_code == 200
     head = user_id(auth, HEAD_A)
-    assert reads()[before:] == [(head, dispute["id"], "case_file", None, "127.0.0.1"),
+    assert reads()[before:] == [(head, dispute["id"], "case_file", "含卷宗材料图片 1 页",
+                                 "127.0.0.1"),
                                 (head, dispute["id"], "document",
                                  f"{DOCUMENT_KIND_NAMES['identity']}（第 {page['id']} 号）",
                                  "127.0.0.1")]
