@@ -39,8 +39,9 @@ def blueprints():
     from service.people.views import blp as accounts
     from service.holidays.views import blp as calendar
     from service.reads.views import blp as reads
+    from service.committees.views import blp as committees
     return [health, auth, geography, incidents, disputes, notifications, stats, exports, charts,
-            accounts, calendar, reads]
+            accounts, calendar, reads, committees]
 
 
 def create_api(app) -> Api:
