@@ -146,6 +146,12 @@ def read_only_transaction(session):
 _READ_ONLY = {"sqlite": {"sqlite_begin": "DEFERRED"}, "postgresql": {"postgresql_readonly": True}}
 
 
+def in_read_only_transaction(session) -> bool:
+    """Whether ``read_only_transaction`` began the session's open transaction."""
+    session = _plain(session)
+    return bool(session.info.get("read_only")) and session.in_transaction()
+
+
 def end_read_only(session):
     """Commit the transaction ``read_only_transaction`` began, if it is still open.
 

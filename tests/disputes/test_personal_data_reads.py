@@ -4,6 +4,7 @@ full number — is recorded (who, which dispute, how, from where), and nothing m
 whose read cannot be recorded is not sent; only the administrator reads the record."""
 from sqlalchemy import select
 
+from geo.engine import in_read_only_transaction
 from service.exports.labels import DOCUMENT_KIND_NAMES
 from service.extensions import db
 from service.models import PersonalDataRead
@@ -84,6 +85,18 @@ def test_an_export_records_how_many_disputes_it_showed_in_full(client, auth):
     assert response.status_code == 200 and PHONE in response.get_data(as_text=True)
     [export] = reads()[before:]
     assert export[1:4] == (None, "export", "纠纷台账（csv）：1 件的当事人号码未掩码")
+
+
+def test_recording_leaves_a_reading_requests_transaction_as_it_was(app, client, auth):
+    seen = []
+
+    @app.teardown_request
+    def _still_read_only(_error):  # runs before the app's own teardown ends the transaction
+        seen.append(in_read_only_transaction(db.session))
+
+    dispute = intaken(client, auth)
+    assert get(client, auth, "center01", dispute["id"]).status_code == 200
+    assert seen[-1] is True and reads()[-1][2] == "dispute"
 
 
 def test_an_answer_whose_read_cannot_be_recorded_is_not_sent(client, auth):
