@@ -29,19 +29,22 @@ def _partial(target: Path) -> Path:
 
 def _sqlite_copy(engine, target):
     partial = _partial(target)
-    source = engine.raw_connection()
     try:
-        copy = engine.dialect.dbapi.connect(str(partial))
+        source = engine.raw_connection()
         try:
-            source.driver_connection.backup(copy)
-            status = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            copy = engine.dialect.dbapi.connect(str(partial))
+            try:
+                source.driver_connection.backup(copy)
+                status = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            finally:
+                copy.close()
         finally:
-            copy.close()
-    finally:
-        source.close()
-    if status != "ok":
-        partial.unlink()
-        raise BackupFailed(f"副本完整性检查未通过：{status}")
+            source.close()
+        if status != "ok":
+            raise BackupFailed(f"副本完整性检查未通过：{status}")
+    except BaseException:  # a full disk, a failed check: no half copy left behind
+        partial.unlink(missing_ok=True)
+        raise
     return partial.rename(target)
 
 

@@ -86,8 +86,8 @@ def enter_notice(caller, year: int, body: dict, if_match=None) -> dict:
     taken = dict(db.session.execute(select(CalendarDay.day, CalendarDay.year)
                                     .where(CalendarDay.year != year)).all())
     days = notice_days(year, body["holidays"], body["make_up_days"], taken)
-    after = TownCalendar(
-        {**{day: working for day, working in before.days.items() if taken.get(day) is not None},
+    after = TownCalendar(  # the other years' entered days, and this notice's
+        {**{day: working for day, working in before.days.items() if day in taken},
          **{day: working for day, (working, _name) in days.items()}},
         before.years | {year})
     changed = changed_days(before, after, *window(year))
