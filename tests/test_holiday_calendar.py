@@ -277,6 +277,13 @@ def test_the_check_command_says_when_next_years_notice_is_missing(app):
     with clock_at(datetime(2026, 12, 5, 9, 0, tzinfo=TOWN)):
         missing = cli(app, "calendar", "check")
     assert missing.exit_code == 1 and "2027 年的节假日安排尚未录入" in cli_text(missing)
+    with clock_at(datetime(2026, 12, 6, 9, 0, tzinfo=TOWN)):
+        assert cli(app, "calendar", "check").exit_code == 1  # the next day's run: told once
+    db.session.remove()
+    told = db.session.execute(select(User.username, Notification.title).join(
+        User, User.id == Notification.user_id).where(Notification.kind == "calendar_missing")).all()
+    db.session.remove()
+    assert told == [("admin", "请录入 2027 年节假日安排")]
     with clock_at(datetime(2026, 6, 1, 9, 0, tzinfo=TOWN)):
         early = cli(app, "calendar", "check")
     assert early.exit_code == 0, cli_text(early)

@@ -2,10 +2,13 @@
 from datetime import date
 
 import click
+from sqlalchemy import select
 
 from service.extensions import db
 from service.holidays.calendar import WEEKENDS_ONLY, entered_calendar
+from service.models import Notification, User, UserRole
 from service.models.types import utcnow
+from service.notifications import notify
 from service.schema_base import town_time
 
 BASIS_NAMES = {"town": "本镇录入的通知", "library": "内置节假日数据", WEEKENDS_ONLY: "无安排，只按周末计"}
@@ -20,7 +23,7 @@ def calendar_group():
 
 @calendar_group.command("check")
 def check_command():
-    """列出今年和明年的节假日安排依据；今年没有安排，或 12 月起明年还没有时，退出码为 1。"""
+    """列出今年和明年的节假日安排依据；今年没有安排，或 12 月起明年还没有时，通知管理员（每年一次）并以退出码 1 结束。"""
     today = town_time(utcnow()).date()
     calendar = entered_calendar(db.session)
     missing = []
@@ -31,8 +34,22 @@ def check_command():
         if basis == WEEKENDS_ONLY and needed:
             missing.append(year)
     for year in missing:
-        click.echo(f"{year} 年的节假日安排尚未录入：按工作日计的期限（12345 工单、纠纷受理、督办）"
+        message = (f"{year} 年的节假日安排尚未录入：按工作日计的期限（12345 工单、纠纷受理、督办）"
                    f"在 {year} 年只按周末计算。请管理员按国务院办公厅的通知录入"
-                   f"（PUT /api/v1/calendar/{year}）。", err=True)
+                   f"（PUT /api/v1/calendar/{year}）。")
+        click.echo(message, err=True)
+        remind_administrators(year, message)
+    db.session.commit()
     if missing:
         raise SystemExit(1)
+
+
+def remind_administrators(year, message):
+    """Tell every active administrator in the app, once per year missing."""
+    title = f"请录入 {year} 年节假日安排"
+    told = set(db.session.scalars(select(Notification.user_id).where(
+        Notification.kind == "calendar_missing", Notification.title == title)))
+    admins = db.session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
+                                .where(UserRole.role == "admin", User.active))
+    notify(db.session, [user_id for user_id in admins if user_id not in told],
+           "calendar_missing", title, message)
