@@ -61,7 +61,8 @@ class DisputeQuerySchema(SyncQuerySchema):
     channel = fields.String(load_default=None, validate=validate.Length(max=20))
     number = fields.String(load_default=None, validate=validate.Length(min=1, max=20),
                            metadata={"description": "案件编号（完全一致）"})
-    party = fields.String(load_default=None, validate=validate.Length(min=1, max=50), metadata={
+    party = fields.String(load_default=None, validate=[
+        validate.Length(min=1, max=50), validate.Regexp(r".*\S", error="不能只有空格")], metadata={
         "description": "当事人：姓名的一部分；或完整的身份证号、电话号码——按号码查找只在本人能看到当事人"
                        "完整信息的纠纷中查（被指派的调解员、本调委会主任、一级网格员、综治中心、管理员），"
                        "以免用查找试出被掩码的号码"})

@@ -63,7 +63,7 @@ def test_a_search_syncs_like_any_fixed_filter(client, auth, cases):
     assert [item["id"] for item in response.get_json()["items"]] == [assigned["id"]]
 
 
-@pytest.mark.parametrize("query", [{"party": ""}, {"party": "张" * 51}, {"number": ""},
+@pytest.mark.parametrize("query", [{"party": ""}, {"party": "   "}, {"party": "张" * 51}, {"number": ""},
                                    {"number": "9" * 21}])
 def test_an_empty_or_overlong_search_is_422(client, auth, query):
     response = client.get(f"{API}/disputes", query_string=query, headers=auth.headers("center01"))
