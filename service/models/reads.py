@@ -1,4 +1,5 @@
-"""Who saw parties' personal data in full, when and how (个人信息查阅记录)."""
+"""Who saw personal data in full, when and how (个人信息查阅记录): parties' ID and phone numbers,
+and the staff roster's phones."""
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
@@ -8,7 +9,7 @@ from service.case_record import append_only
 from service.extensions import db
 from service.models.types import UtcDateTime, utcnow
 
-READ_KINDS = ("dispute", "case_file", "document", "export", "search")
+READ_KINDS = ("dispute", "case_file", "document", "export", "search", "roster")
 
 
 @append_only
@@ -20,7 +21,7 @@ class PersonalDataRead(db.Model):
                       Index("ix_personal_data_reads_user_id_id", "user_id", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("disputes.id"))  # none: an export
+    dispute_id: Mapped[int | None] = mapped_column(ForeignKey("disputes.id"))  # none: many at once
     kind: Mapped[str] = mapped_column(String(12))
     detail: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(45))  # the client's, as the service saw it

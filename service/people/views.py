@@ -13,6 +13,7 @@ from service.exports.writers import content_disposition
 from service.extensions import db
 from service.models import AccountEvent
 from service.pagination import keyset_page
+from service.reads.record import note_read
 from service.people import actions
 from service.people.accounts import ACCOUNT_ACTION_NAMES
 from service.people.hand_over import held_work, held_work_of
@@ -82,8 +83,9 @@ def create(body):
                             "content": {"text/csv": {"schema": {"type": "string"}}}}})
 def roster():
     """导出花名册（CSV，表格软件可直接打开、编辑后导入；含全部电话号码）"""
-    response = Response(actions.export_roster(current_user).encode("utf-8"),
-                        mimetype="text/csv")
+    roster_csv = actions.export_roster(current_user)
+    note_read(current_user, "roster", detail=f"花名册：{len(roster_csv.splitlines()) - 1} 个账号，含电话")
+    response = Response(roster_csv.encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = content_disposition("roster.csv", "花名册.csv")
     response.headers.update(PRIVATE)
     return response

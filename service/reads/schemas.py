@@ -6,7 +6,8 @@ from service.models.reads import READ_KINDS
 from service.schema_base import LocalDateTime, PageQuerySchema, PersonRefSchema, id_range
 
 KINDS_DOC = ("dispute 纠纷详情（含办理动作的答复）；case_file 打印卷宗；document 卷宗材料图片；"
-             "export 导出纠纷台账（detail 写明件数）；search 按身份证号或电话查找（detail 中号码已掩码）")
+             "export 导出纠纷台账（detail 写明件数）；search 按身份证号或电话查找（detail 中号码已掩码）；"
+             "roster 管理员导出花名册（含全部工作人员的电话）")
 
 
 class ReadQuerySchema(PageQuerySchema):

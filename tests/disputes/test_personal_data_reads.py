@@ -99,6 +99,14 @@ def test_recording_leaves_a_reading_requests_transaction_as_it_was(app, client, 
     assert seen[-1] is True and reads()[-1][2] == "dispute"
 
 
+def test_the_roster_export_is_recorded(client, auth):
+    response = client.get(f"{API}/accounts/roster", headers=auth.headers("admin"))
+    assert response.status_code == 200
+    rows = len(response.get_data(as_text=True).splitlines()) - 1
+    assert reads()[-1][:4] == (user_id(auth, "admin"), None, "roster",
+                                f"花名册：{rows} 个账号，含电话")
+
+
 def test_an_answer_whose_read_cannot_be_recorded_is_not_sent(client, auth):
     dispute = intaken(client, auth)
     execute("ALTER TABLE personal_data_reads RENAME TO personal_data_reads_away")
