@@ -3,8 +3,9 @@ from sqlalchemy import func, select
 
 from service.errors import NotFound
 from service.extensions import db
-from service.models import Committee, CommitteeMember, Dispute, DisputeMediator, LegalAdvisor, User
-from service.models.disputes import TERMINAL_STATUSES
+from service.models import Committee, CommitteeMember, LegalAdvisor, User
+from service.models.disputes import DISPUTE_STATUSES, TERMINAL_STATUSES
+from service.people.hand_over import assigned_disputes
 
 
 def all_committees():
@@ -25,13 +26,12 @@ def committee_of(committee_id):
     return committee
 
 
+UNFINISHED = tuple(status for status in DISPUTE_STATUSES if status not in TERMINAL_STATUSES)
+
+
 def open_disputes_of(user_ids):
     """user id → the disputes assigned to them that are not over (closed, referred, declined)."""
-    return dict(db.session.execute(
-        select(DisputeMediator.user_id, func.count())
-        .join(Dispute, Dispute.id == DisputeMediator.dispute_id)
-        .where(DisputeMediator.user_id.in_(user_ids), Dispute.status.not_in(TERMINAL_STATUSES))
-        .group_by(DisputeMediator.user_id)).all())
+    return assigned_disputes(db.session, user_ids, UNFINISHED)
 
 
 def legal_advisor_of(committee):

@@ -8,9 +8,8 @@ import base64
 from sqlalchemy import select
 
 from service.disputes.presenters import sees_personal_data
-from service.errors import Forbidden
+from service.errors import Forbidden, NotFound
 from service.extensions import db
-from service.errors import NotFound
 from service.exports.labels import DOCUMENT_KIND_NAMES
 from service.incidents.photos import open_stored
 from service.models import DisputeDocument, DisputeEvent, FollowUp, MediationSession

@@ -10,7 +10,7 @@ from service.extensions import db
 from service.holidays.calendar import (TOWN, VERSION_COUNTER, TownCalendar, entered_calendar,
                                        forget_current_calendar)
 from service.holidays.moved import changed_days, move_deadlines
-from service.holidays.notice import library_days, notice_days, periods, window
+from service.holidays.notice import days_from, library_days, notice_days, periods, window
 from service.models import CalendarChange, CalendarDay, User
 from service.versions import check_if_match
 
@@ -45,13 +45,12 @@ def year_view(year: int) -> dict:
         days = library_days(year)
     holidays, make_up_days = periods(days)
     changes = _changes(year)
-    first, last = date(year, 1, 1), date(year, 12, 31)
     return {
         "year": year, "basis": basis, "version": len(changes),
         "notice": changes[-1][0].source if changes else None,
         "holidays": holidays, "make_up_days": make_up_days,
-        "working_days": sum(calendar.is_working_day(date.fromordinal(ordinal))
-                            for ordinal in range(first.toordinal(), last.toordinal() + 1)),
+        "working_days": sum(map(calendar.is_working_day,
+                                days_from(date(year, 1, 1), date(year, 12, 31)))),
         "changes": [{"version": change.version, "notice": change.source,
                      "deadlines_moved": change.deadlines_moved,
                      "operator": {"id": change.operator_id, "name": name},

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.holidays.calendar import WEEKENDS_ONLY, entered_calendar
-from service.models import Notification, User, UserRole
+from service.models import Notification
 from service.models.types import utcnow
-from service.notifications import notify
+from service.notifications import active_with_role, notify
 from service.schema_base import town_time
 
 BASIS_NAMES = {"town": "本镇录入的通知", "library": "内置节假日数据", WEEKENDS_ONLY: "无安排，只按周末计"}
@@ -49,7 +49,5 @@ def remind_administrators(year, message):
     title = f"请录入 {year} 年节假日安排"
     told = set(db.session.scalars(select(Notification.user_id).where(
         Notification.kind == "calendar_missing", Notification.title == title)))
-    admins = db.session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
-                                .where(UserRole.role == "admin", User.active))
-    notify(db.session, [user_id for user_id in admins if user_id not in told],
-           "calendar_missing", title, message)
+    notify(db.session, [user_id for user_id in active_with_role(db.session, "admin")
+                        if user_id not in told], "calendar_missing", title, message)

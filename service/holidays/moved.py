@@ -11,6 +11,7 @@ from service.disputes import due as dispute_due
 from service.disputes.actions import heads_of
 from service.disputes.record import record_deadline_moved as record_dispute
 from service.incidents import due as incident_due
+from service.holidays.notice import days_from
 from service.incidents.actions import record_deadline_moved as record_incident
 from service.models import Dispute, Incident
 from service.notifications import notify
@@ -19,12 +20,8 @@ from service.schema_base import TOWN_TIME_ZONE, town_time
 
 def changed_days(before, after, first: date, last: date) -> list[date]:
     """The days from ``first`` to ``last`` that work under one calendar and not the other."""
-    day, changed = first, []
-    while day <= last:
-        if before.is_working_day(day) != after.is_working_day(day):
-            changed.append(day)
-        day = date.fromordinal(day.toordinal() + 1)
-    return changed
+    return [day for day in days_from(first, last)
+            if before.is_working_day(day) != after.is_working_day(day)]
 
 
 def _note(notice, old, new):

@@ -19,7 +19,8 @@ def window(year: int) -> tuple[date, date]:
     return date(year - 1, 12, 20), date(year, 12, 31)
 
 
-def _days(first: date, last: date):
+def days_from(first: date, last: date):
+    """Every day from ``first`` to ``last``, both included."""
     return (first + timedelta(days=offset) for offset in range((last - first).days + 1))
 
 
@@ -39,7 +40,7 @@ def notice_days(year, holidays, make_up_days, taken) -> dict[date, tuple[bool, s
         elif first < earliest or last > latest:
             errors[where] = [f"{year} 年的安排只含 {earliest:%Y-%m-%d} 至 {latest:%Y-%m-%d} 的日子"]
         else:
-            for day in _days(first, last):
+            for day in days_from(first, last):
                 if day in days:
                     errors[where] = [f"与「{days[day][1]}」的假期重叠（{day:%Y-%m-%d}）"]
                     break

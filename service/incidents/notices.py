@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from service.exports.labels import CATEGORY_NAMES, name_of
 from service.extensions import db
-from service.models import IncidentEvent, User, UserRole
-from service.notifications import notify
+from service.models import IncidentEvent
+from service.notifications import active_with_role, notify
 from service.supervision import chain_members
 
 
@@ -37,8 +37,7 @@ def latest_dispatcher(incident):
 
 def centre_staff():
     """The active staff of the town's centre (综治中心)."""
-    return db.session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
-                              .where(User.active, UserRole.role == "center_staff")).all()
+    return active_with_role(db.session, "center_staff")
 
 
 def tell_dispatcher(incident, actor, title, body, now):

@@ -1,6 +1,8 @@
 """Notifications: an outbox written in the transaction that causes it, read in the app, and
 delivered further by a pluggable sender."""
-from service.models import Notification
+from sqlalchemy import select
+
+from service.models import Notification, User, UserRole
 
 
 def notify(session, user_ids, kind, title, body, dispute_id=None, at=None, incident_id=None):
@@ -8,3 +10,9 @@ def notify(session, user_ids, kind, title, body, dispute_id=None, at=None, incid
         session.add(Notification(user_id=user_id, kind=kind, title=title, body=body,
                                  dispute_id=dispute_id, incident_id=incident_id,
                                  **({"created_at": at} if at else {})))
+
+
+def active_with_role(session, role):
+    """The active holders of ``role``: whom a notice for that desk goes to."""
+    return session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
+                           .where(User.active, UserRole.role == role)).all()

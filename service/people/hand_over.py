@@ -43,16 +43,21 @@ def held_work_of(session, user_ids):
     incidents = session.execute(
         select(Incident.assignee_id, func.count())
         .where(Incident.assignee_id.in_(user_ids), Incident.status.in_(HELD_INCIDENT_STATUSES))
-        .group_by(Incident.assignee_id))
-    disputes = session.execute(
-        select(DisputeMediator.user_id, func.count())
-        .join(Dispute, Dispute.id == DisputeMediator.dispute_id)
-        .where(DisputeMediator.user_id.in_(user_ids), Dispute.status.in_(HELD_DISPUTE_STATUSES))
-        .group_by(DisputeMediator.user_id))
+        .group_by(Incident.assignee_id)).all()
+    disputes = assigned_disputes(session, user_ids, HELD_DISPUTE_STATUSES).items()
     for kind, counts in (("incidents", incidents), ("disputes", disputes)):
         for user_id, count in counts:
             held[user_id][kind] = count
     return held
+
+
+def assigned_disputes(session, user_ids, statuses):
+    """user id → how many disputes in ``statuses`` each of ``user_ids`` is assigned to mediate."""
+    return dict(session.execute(
+        select(DisputeMediator.user_id, func.count())
+        .join(Dispute, Dispute.id == DisputeMediator.dispute_id)
+        .where(DisputeMediator.user_id.in_(user_ids), Dispute.status.in_(statuses))
+        .group_by(DisputeMediator.user_id)).all())
 
 
 def holds_work():
