@@ -40,8 +40,9 @@ def blueprints():
     from service.holidays.views import blp as calendar
     from service.reads.views import blp as reads
     from service.committees.views import blp as committees
+    from service.georeport.views import blp as georeport
     return [health, auth, geography, incidents, disputes, notifications, stats, exports, charts,
-            accounts, calendar, reads, committees]
+            accounts, calendar, reads, committees, georeport]
 
 
 def create_api(app) -> Api:

@@ -47,6 +47,7 @@ _FIELD_MESSAGES = {
     fields.Nested: {"type": "应为对象"},
     fields.UUID: {"invalid_uuid": "不是合法的 UUID"},
     fields.Email: {"invalid": "不是合法的电子邮件地址"},
+    fields.Url: {"invalid": "不是合法的链接（以 http:// 或 https:// 开头）"},
 }
 _SCHEMA_MESSAGES = {"type": "应为 JSON 对象", "unknown": "不允许的字段"}
 _VALIDATOR_MESSAGES = {

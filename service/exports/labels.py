@@ -18,6 +18,9 @@ DISPUTE_TYPE_NAMES = {
     "labour": "劳动争议", "consumer": "消费", "medical": "医疗", "traffic": "道路交通事故",
     "property_management": "物业", "other": "其他",
 }
+WORK_ORDER_TYPE_NAMES = {
+    "enquiry": "咨询", "help": "求助", "suggestion": "建议", "complaint": "投诉", "report": "举报",
+}
 COMMITTEE_LEVEL_NAMES = {"town": "镇级", "village": "村级"}
 AGREEMENT_FORM_NAMES = {"written": "书面", "oral": "口头"}
 DOCUMENT_KIND_NAMES = {
@@ -28,7 +31,7 @@ DOCUMENT_KIND_NAMES = {
 
 __all__ = ["AGREEMENT_FORM_NAMES", "CATEGORY_NAMES", "CHANNEL_NAMES", "COMMITTEE_LEVEL_NAMES",
            "DISPUTE_STATUS_NAMES", "DISPUTE_TYPE_NAMES", "DOCUMENT_KIND_NAMES", "INCIDENT_STATUS_NAMES",
-           "name_of"]
+           "WORK_ORDER_TYPE_NAMES", "name_of"]
 
 
 def name_of(names, code):

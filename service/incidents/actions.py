@@ -19,6 +19,7 @@ from service.extensions import db
 from service.geography.queries import grid_place, locate_place
 from service.incidents.due import stage_due
 from service.incidents.presenters import IncidentView, view_of
+from service.incidents.queries import possible_duplicates
 from service.incidents.workflow import RECORD_ACTION_NAMES
 from service.models import Incident, IncidentEvent
 from service.models.incidents import OPEN_STATUSES
@@ -83,6 +84,17 @@ def record_deadline_moved(incident, actor_id, note):
     touch(incident)
     _append_event(incident.id, actor_id, "deadline_moved", incident.status, incident.status, note,
                   incident.assignee_id, incident.updated_at)
+
+
+def report_checked(user, scope, payload):
+    """File a report (``report``) and find the open reports it may duplicate: looked up
+    before it is stored, in its transaction, so it is not among them; a replay has none.
+    Returns (IncidentView, created, possible duplicates)."""
+    location = payload["location"]
+    duplicates = possible_duplicates(user, scope, payload["category"], *location) \
+        if location else []
+    view, created = report(user, scope, payload)
+    return view, created, duplicates if created else []
 
 
 def report(user, scope, payload):

@@ -38,13 +38,9 @@ def with_etag(dump, body, incident, status=200, headers=None):
 @blp.alt_response(200, schema=ReportAnswerSchema, description="重发：同一 client_id、同一内容，返回已保存的事件")
 def report(payload):
     """上报事件：由定位找到网格，生成案件编号；同一 client_id 重发只保存一次"""
-    scope = caller_scope()
-    # Looked up before the report is stored, in its transaction: the report is not among them.
-    duplicates = queries.possible_duplicates(current_user, scope, payload["category"],
-                                             *payload["location"]) if payload["location"] else []
-    view, created = actions.report(current_user, scope, payload)
+    view, created, duplicates = actions.report_checked(current_user, caller_scope(), payload)
     body = incident_item(view, [] if created else queries.photos_of(view.id))
-    body["possible_duplicates"] = [duplicate_item(row) for row in duplicates] if created else []
+    body["possible_duplicates"] = [duplicate_item(row) for row in duplicates]
     location = url_for("incidents.incident", incident_id=view.id)
     return with_etag(dump_report_answer, body, view, 201 if created else 200,
                      {"Location": location})

@@ -2,7 +2,7 @@
 
 Two incidents, in two villages, each with a photo. Out-of-scope callers get the very same
 404 not_found as for an id that does not exist, and never see the incident in a list, a
-sync, the overdue list, a to-do list or a nearby search; in-scope callers do.
+sync, the overdue list, a to-do list, a nearby search or an Open311 search; in-scope callers do.
 """
 from datetime import datetime, timedelta, timezone
 
@@ -34,6 +34,7 @@ ROLES = {
     "village A mediator": (lambda: f"med-{VILLAGE_A}-2", set()),
 }
 STALE = {"If-Match": '"0-0"'}
+OPEN311 = f"{API}/georeport/v2"
 
 
 @pytest.fixture
@@ -67,6 +68,12 @@ def _listed(client, headers, **query):
     response = client.get(f"{API}/incidents", query_string={"limit": 200, **query}, headers=headers)
     assert response.status_code == 200, response.get_json()
     return {item["id"] for item in response.get_json()["items"]}
+
+
+def _open311_listed(client, headers, **query):
+    response = client.get(f"{OPEN311}/requests.json", query_string=query, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return {int(item["service_request_id"]) for item in response.get_json()}
 
 
 def _nearby(client, headers, point, **query):
@@ -159,6 +166,18 @@ def test_each_role_sees_exactly_its_scope_on_every_endpoint(client, auth, world,
         assert _nearby(client, headers, incident["point"]) & ours == {incident["id"]} & expected, role
         assert _nearby(client, headers, incident["point"], category="safety_hazard") & ours == (
             {incident["id"]} & expected), role
+    # Open311: GET georeport/v2/requests.json (the last 90 days, and by ids), requests/{id}.json
+    assert _open311_listed(client, headers) & ours == expected, role
+    assert _open311_listed(client, headers, service_request_id=",".join(map(str, ours))) == (
+        expected), role
+    for name, incident in world["incidents"].items():
+        response = client.get(f"{OPEN311}/requests/{incident['id']}.json", headers=headers)
+        if name in visible:
+            assert response.status_code == 200, role
+            assert response.get_json()[0]["service_request_id"] == str(incident["id"])
+        else:
+            _not_found_like(response, client.get(f"{OPEN311}/requests/{missing}.json",
+                                                 headers=headers))
     # GET /incidents?overdue=true — both incidents made overdue (as a late petition would be)
     db.session.execute(update(Incident).where(Incident.id.in_(ours)).values(
         due_at=datetime.now(timezone.utc) - timedelta(hours=1)))
@@ -187,6 +206,7 @@ def test_nonexistent_ids_are_404_not_found_everywhere(client, auth, world):
         *(client.post(f"{API}/incidents/{missing}/{ACTION_PATHS[action]}", json={}, headers=headers)
           for action in ACTIONS),
         upload(client, auth, "admin", missing, png_bytes()),
+        client.get(f"{OPEN311}/requests/{missing}.json", headers=headers),
     ):
         assert_problem(response, 404, "not_found")
 
