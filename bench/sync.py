@@ -24,7 +24,9 @@ busiest grid and the level-3 worker of the busiest village:
     not yet visited (those closed in the last 10 days), petitions whose review awaits an
     opinion (a tenth of those closed in the last 30 days);
   * GET /incidents?assigned_to=me&limit=50, and with status=dispatched — the caller's own cases,
-    and those still to handle (待我处置).
+    and those still to handle (待我处置);
+  * GET /georeport/v2/requests.json — the Open311 search as its clients ask it (the last 90
+    days, at most 1,000 requests; not a page, so not in the flat check).
 Target: p99 ≤ 30 ms, flat from 10k to 1M. For every query it also records the SQL the service
 runs and its EXPLAIN (ANALYZE, BUFFERS) at that size, and the rows the plan touched; with
 --check-flat it exits 1 when a page's plan touches more than twice as many rows (plus 200) at
@@ -322,6 +324,15 @@ def time_requests(session, url, params, count, warmup):
             "items": len(body["items"]), "has_next": body["next_cursor"] is not None}
 
 
+def time_open311_search(session, base, count, warmup):
+    """GET georeport/v2/requests.json as Open311 clients ask it: the last 90 days, at most
+    1,000 requests, newest first."""
+    times, answer = timed_gets(session, f"{base}/georeport/v2/requests.json", {}, count, warmup,
+                               timeout=60)
+    return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99),
+            "max_ms": max(times), "requests": count, "items": len(answer.json())}
+
+
 _APPS = {}
 
 
@@ -491,7 +502,8 @@ def main(argv=None):
                 since = sync_since(conn)
                 size_result = {"size": size, "insert_s": insert_s, "vacuum_analyze_s": vacuum_s,
                                "integrity": integrity, "distribution": distribution(conn),
-                               "updated_after": since.isoformat(), "queries": []}
+                               "updated_after": since.isoformat(), "queries": [],
+                               "open311": []}
                 print(f"{size:,} stored (insert {insert_s:.0f} s, vacuum+analyze {vacuum_s:.0f} s)",
                       file=sys.stderr, flush=True)
                 size_result["machine_busy_before"] = wait_for_idle_cpu(
@@ -522,6 +534,13 @@ def main(argv=None):
                         print(f"  {label} {query}: p50 {timing['p50_ms']:.1f} ms, "
                               f"p99 {timing['p99_ms']:.1f} ms ({timing['items']} items)",
                               file=sys.stderr, flush=True)
+                    size_result["open311"].append({"user": label, **time_open311_search(
+                        session, server.base, args.requests, args.warmup)})
+                    print(f"  {label} Open311 search: p50 "
+                          f"{size_result['open311'][-1]['p50_ms']:.1f} ms, p99 "
+                          f"{size_result['open311'][-1]['p99_ms']:.1f} ms "
+                          f"({size_result['open311'][-1]['items']} requests)",
+                          file=sys.stderr, flush=True)
                 size_result["new_report"] = file_one_report(server.base, login(
                     server.base, users["level 4 (busiest grid)"][1]), conn)
                 results.append(size_result)
@@ -547,6 +566,11 @@ def main(argv=None):
                         fmt(p99) if p99 <= TARGET_P99_MS else f"**{fmt(p99)}**"]
             rows.append(row)
     print(markdown_table(headers, rows))
+    print("\n### Open311 search (GET /georeport/v2/requests.json: the last 90 days, at most "
+          "1,000 requests)\n")
+    print(markdown_table(["stored", "caller", "requests answered", "p50 ms", "p99 ms"], [
+        [f"{size_result['size']:,}", item["user"], f"{item['items']:,}", fmt(item["p50_ms"]),
+         fmt(item["p99_ms"])] for size_result in results for item in size_result["open311"]]))
     print("\nDatabase time of the same statements (EXPLAIN ANALYZE: planning and execution):\n")
     plan_rows = []
     for size_result in results:

@@ -29,7 +29,7 @@ def committee_of_dispute(dispute_id):
 
 def requests(user, scope, ids=None, categories=None, statuses=None, since=None, until=None):
     """The caller's incidents as (IncidentView, committee name, first photo id) rows, newest
-    first: those of ``ids``, else those of the categories and Open311 statuses reported in
+    first, an iterator: those of ``ids``, else those of the categories and Open311 statuses reported in
     [since, until]; at most MAX_REQUESTS."""
     c = _incidents.c
     rows = select(_incidents).where(visible_to(user, scope))
@@ -49,4 +49,5 @@ def requests(user, scope, ids=None, categories=None, statuses=None, since=None, 
     stmt = named_incidents(rows).add_columns(committee, photo) \
         .order_by(rows.c.created_at.desc(), rows.c.id.desc())
     width = len(IncidentView._fields)
-    return [(IncidentView._make(row[:width]), *row[width:]) for row in db.session.execute(stmt)]
+    # One row at a time: a search's thousand rows are never all held as views at once.
+    return ((IncidentView._make(row[:width]), *row[width:]) for row in db.session.execute(stmt))

@@ -4,6 +4,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from service.auth.current import caller_scope, login_required
+from service.dumping import dumper, json_response
 from service.errors import NotFound
 from service.geography.queries import the_town
 from service.georeport import presenters, queries, translate
@@ -15,6 +16,17 @@ from service.georeport.services import SERVICES
 from service.incidents import actions
 from service.incidents.queries import NOT_FOUND
 from service.models.types import utcnow
+
+# A search answers up to 1,000 requests: dumped like the schema, without marshmallow's
+# per-field machinery (service/dumping.py).
+_dump_request = dumper(RequestSchema())
+
+
+def _requests_response(rows, town_name):
+    """The rows of ``queries.requests`` as Open311 requests, each dumped as it is read."""
+    return json_response(list, (_dump_request(presenters.request_item(*row, town_name))
+                                for row in rows))
+
 
 blp = Blueprint("georeport", __name__, url_prefix="/api/v1/georeport/v2",
                 description="Open311 GeoReport v2：以国际通行的市政诉求接口上报与查询事件")
@@ -108,7 +120,7 @@ def search(args):
         since = args["start_date"] or until - LIST_WINDOW
         rows = queries.requests(current_user, caller_scope(), categories=args["service_code"],
                                 statuses=args["status"], since=since, until=until)
-    return [presenters.request_item(*row, town.name) for row in rows]
+    return _requests_response(rows, town.name)
 
 
 @blp.route("/requests/<int:request_id>.json", methods=["GET"])
@@ -118,7 +130,7 @@ def search(args):
 def request_by_id(args, request_id):
     """一件请求（Open311 以只含一项的数组回答）"""
     town = town_of(args["jurisdiction_id"])
-    rows = queries.requests(current_user, caller_scope(), ids=[request_id])
-    if not rows:
+    row = next(queries.requests(current_user, caller_scope(), ids=[request_id]), None)
+    if row is None:
         raise NotFound(*NOT_FOUND)
-    return [presenters.request_item(*rows[0], town.name)]
+    return _requests_response([row], town.name)
