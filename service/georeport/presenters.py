@@ -6,8 +6,9 @@ from service.incidents.queries import DUPLICATE_RADIUS_M, DUPLICATE_WINDOW
 from service.models.incidents import OPEN_STATUSES
 
 
-def request_item(view, committee_name, photo_id, town_name):
-    """An IncidentView as an Open311 service request."""
+def request_item(view, committee_name, dispute_due_at, photo_id, town_name):
+    """An IncidentView as an Open311 service request; a dispute report's deadline is its
+    dispute's."""
     return {
         "service_request_id": str(view.id), "number": view.number,
         "status": "open" if view.status in OPEN_STATUSES else "closed",
@@ -17,7 +18,7 @@ def request_item(view, committee_name, photo_id, town_name):
         "agency_responsible": committee_name or view.village_name,
         "service_notice": None,
         "requested_datetime": view.created_at, "updated_datetime": view.updated_at,
-        "expected_datetime": view.due_at,
+        "expected_datetime": view.due_at or dispute_due_at,
         # Most specific first, as Open311 asks.
         "address": "，".join((view.grid_name, view.village_name, town_name)),
         "address_id": view.grid_code, "zipcode": None, "lat": view.lat, "long": view.lon,

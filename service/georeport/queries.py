@@ -28,7 +28,8 @@ def committee_of_dispute(dispute_id):
 
 
 def requests(user, scope, ids=None, categories=None, statuses=None, since=None, until=None):
-    """The caller's incidents as (IncidentView, committee name, first photo id) rows, newest
+    """The caller's incidents as (IncidentView, committee name, dispute deadline, first photo
+    id) rows — the committee and deadline of the dispute a dispute report opened — newest
     first, an iterator: those of ``ids``, else those of the categories and Open311 statuses reported in
     [since, until]; at most MAX_REQUESTS."""
     c = _incidents.c
@@ -44,9 +45,10 @@ def requests(user, scope, ids=None, categories=None, statuses=None, since=None, 
                                            else _CLOSED_STATUSES))
     rows = rows.order_by(c.created_at.desc(), c.id.desc()).limit(MAX_REQUESTS).subquery()
     committee = _committee_name(rows.c.dispute_id).scalar_subquery()
+    dispute_due = select(Dispute.due_at).where(Dispute.id == rows.c.dispute_id).scalar_subquery()
     photo = select(func.min(IncidentPhoto.id)).where(IncidentPhoto.incident_id == rows.c.id) \
         .scalar_subquery()
-    stmt = named_incidents(rows).add_columns(committee, photo) \
+    stmt = named_incidents(rows).add_columns(committee, dispute_due, photo) \
         .order_by(rows.c.created_at.desc(), rows.c.id.desc())
     width = len(IncidentView._fields)
     # One row at a time: a search's thousand rows are never all held as views at once.

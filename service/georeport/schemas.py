@@ -178,7 +178,7 @@ class RequestSchema(ma.Schema):
     service_notice = fields.String(allow_none=True)
     requested_datetime = LocalDateTime()
     updated_datetime = LocalDateTime(allow_none=True)
-    expected_datetime = LocalDateTime(allow_none=True, metadata={"description": "当前环节的办理时限"})
+    expected_datetime = LocalDateTime(allow_none=True, metadata={"description": "当前环节的办理时限（矛盾纠纷为纠纷的）"})
     address = fields.String(allow_none=True)
     address_id = fields.String(allow_none=True, metadata={"description": "网格编码"})
     zipcode = fields.String(allow_none=True)

@@ -236,6 +236,9 @@ def test_a_dispute_request_opens_a_routed_dispute_with_the_requester_as_party(cl
     assert dispute["committee"]["name"] in answer["service_notice"]
     request = fetched(client, auth, answer["service_request_id"], "center01")
     assert request["agency_responsible"] == dispute["committee"]["name"]
+    assert dispute["due_at"] is not None  # the committee's time to accept it
+    assert datetime.fromisoformat(request["expected_datetime"]) == datetime.fromisoformat(
+        dispute["due_at"])
 
     serious = submitted(client, auth, service_code="dispute", description="多人聚集争执",
                         **{"attribute[dispute_type]": "neighbour", "attribute[serious]": "true"})
