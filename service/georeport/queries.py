@@ -51,6 +51,5 @@ def requests(user, scope, ids=None, categories=None, statuses=None, since=None, 
     stmt = named_incidents(rows).add_columns(committee, dispute_due, photo) \
         .order_by(rows.c.created_at.desc(), rows.c.id.desc())
     width = len(IncidentView._fields)
-    result = db.session.execute(stmt)  # run now: a failure is an answer, not a broken stream
     # One row at a time: a search's thousand rows are never all held as views at once.
-    return ((IncidentView._make(row[:width]), *row[width:]) for row in result)
+    return ((IncidentView._make(row[:width]), *row[width:]) for row in db.session.execute(stmt))

@@ -1,10 +1,10 @@
 """Open311 GeoReport v2 endpoints: discovery, services, service definitions, requests."""
-from flask import Response, current_app, stream_with_context, url_for
+from flask import url_for
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from service.auth.current import caller_scope, login_required
-from service.dumping import dumper
+from service.dumping import dumper, json_response
 from service.errors import NotFound
 from service.geography.queries import the_town
 from service.georeport import presenters, queries, translate
@@ -18,22 +18,14 @@ from service.incidents.queries import NOT_FOUND
 from service.models.types import utcnow
 
 # A search answers up to 1,000 requests: dumped like the schema, without marshmallow's
-# per-field machinery (service/dumping.py), and sent as they are read, so that a worker never
-# holds the whole answer (a thousand requests as one JSON text grew a worker by 11 MB).
+# per-field machinery (service/dumping.py).
 _dump_request = dumper(RequestSchema())
 
 
 def _requests_response(rows, town_name):
-    """The rows of ``queries.requests`` as a JSON array of Open311 requests, streamed."""
-    def chunks():
-        separator = "["
-        for row in rows:
-            yield separator + current_app.json.dumps(
-                _dump_request(presenters.request_item(*row, town_name)))
-            separator = ","
-        yield "[]" if separator == "[" else "]"
-
-    return Response(stream_with_context(chunks()), mimetype="application/json")
+    """The rows of ``queries.requests`` as Open311 requests, each dumped as it is read."""
+    return json_response(list, (_dump_request(presenters.request_item(*row, town_name))
+                                for row in rows))
 
 
 blp = Blueprint("georeport", __name__, url_prefix="/api/v1/georeport/v2",
