@@ -489,7 +489,9 @@ def test_documented_in_openapi(client):
         ("post", "/accounts/roster"), ("get", "/accounts/{account_id}"),
         ("put", "/accounts/{account_id}"), ("post", "/accounts/{account_id}/deactivate"),
         ("post", "/accounts/{account_id}/reset-password"),
-        ("get", "/accounts/{account_id}/events")}
+        ("get", "/accounts/{account_id}/events"), ("get", "/accounts/{account_id}/api-keys"),
+        ("post", "/accounts/{account_id}/api-keys"),
+        ("post", "/accounts/{account_id}/api-keys/{key_id}/revoke")}
     assert all(has_chinese(operation["summary"]) for operation in operations.values())
     assert "text/csv" in operations["get", f"{API}/accounts/roster"]["responses"]["200"]["content"]
     case_file = paths[f"{API}/disputes/{{dispute_id}}/file"]["get"]

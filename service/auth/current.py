@@ -1,19 +1,42 @@
 """The signed-in caller of the current request."""
 from functools import wraps
 
-from flask import g
+from flask import g, request
 from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 
+from service.auth import api_keys
+from service.errors import Forbidden
 from service.scope import Scope, scope_of
 
 
 def login_required(view):
-    """Require a valid, unrevoked access token of an active user."""
+    """Require a valid, unrevoked access token of an active user; an access key only where
+    keys are taken (``api_keys.BLUEPRINTS``)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         verify_jwt_in_request()
+        if get_jwt().get(api_keys.CLAIM) and request.blueprint not in api_keys.BLUEPRINTS:
+            raise Forbidden("接入密钥只能用于 Open311 接口（/api/v1/georeport/v2/）",
+                            "An access key works on the Open311 endpoints only")
         return view(*args, **kwargs)
+
+    return wrapper
+
+
+def key_or_token_required(view):
+    """``login_required``, where Open311's ``api_key`` parameter (query or form) may stand
+    for the bearer token: the key is checked exactly as a token in the header is."""
+    checked = login_required(view)
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.values.get("api_key")
+        if key and "Authorization" not in request.headers:
+            # flask-jwt-extended reads tokens from the header; werkzeug's request headers are
+            # a view of the WSGI environ, read when asked.
+            request.environ["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+        return checked(*args, **kwargs)
 
     return wrapper
 

@@ -59,14 +59,14 @@ def revoke_tokens_of(user_id: int, keep=()):
 
 def sign_ins_of(user_id: int) -> dict:
     """When the account last signed in or refreshed its session (a phone in use), and how many
-    sessions (devices) are signed in now."""
+    sessions (devices) are signed in now; access keys, issued by an administrator, are neither."""
     now = utcnow()
     last_seen, sessions = db.session.execute(
         select(func.max(IssuedToken.issued_at),
                func.count().filter(IssuedToken.kind == "refresh",
                                    IssuedToken.revoked_at.is_(None),
                                    IssuedToken.expires_at > now))
-        .where(IssuedToken.user_id == user_id)).one()
+        .where(IssuedToken.user_id == user_id, IssuedToken.kind.in_(("access", "refresh")))).one()
     return {"last_seen_at": last_seen, "signed_in_sessions": sessions}
 
 

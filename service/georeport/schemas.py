@@ -11,6 +11,8 @@ from service.schema_base import MAX_ID, LocalDateTime
 LIST_WINDOW = timedelta(days=90)  # Open311: a search "may not span more than 90 days"
 MAX_IDS = 200
 OPEN311_STATUSES = ("open", "closed")
+API_KEY = fields.String(load_default=None, metadata={
+    "description": "接入密钥（管理员签发）；不带时用 Authorization: Bearer 令牌"})
 JURISDICTION = fields.String(load_default=None, validate=validate.Length(max=20), metadata={
     "description": "本镇的区划代码（441403116）；可不带"})
 
@@ -38,6 +40,7 @@ class CommaSeparated(fields.Field):
 class _RequestFields(ma.Schema):
     """POST requests.json's own parameters."""
 
+    api_key = API_KEY
     jurisdiction_id = JURISDICTION
     service_code = fields.String(required=True, validate=validate.OneOf(SERVICES),
                                  metadata={"description": "服务类型，即事件类别（见 services.json）"})
@@ -100,7 +103,11 @@ RequestFormSchema = type("RequestFormSchema", (_RequestFields,), {
        for code in ATTRIBUTE_CODES}})
 
 
-class JurisdictionQuerySchema(ma.Schema):
+class ApiKeyQuerySchema(ma.Schema):
+    api_key = API_KEY
+
+
+class JurisdictionQuerySchema(ApiKeyQuerySchema):
     jurisdiction_id = JURISDICTION
 
 

@@ -3,12 +3,13 @@ from flask import url_for
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from service.auth.current import caller_scope, login_required
+from service.auth.current import caller_scope, key_or_token_required
 from service.dumping import dumper, json_response
 from service.errors import NotFound
 from service.geography.queries import the_town
 from service.georeport import presenters, queries, translate
-from service.georeport.schemas import (LIST_WINDOW, DiscoverySchema, JurisdictionQuerySchema,
+from service.georeport.schemas import (LIST_WINDOW, ApiKeyQuerySchema, DiscoverySchema,
+                                       JurisdictionQuerySchema,
                                        RequestFormSchema, RequestQuerySchema,
                                        RequestResponseSchema, RequestSchema,
                                        ServiceDefinitionSchema, ServiceSchema)
@@ -44,13 +45,15 @@ def town_of(jurisdiction_id):
 
 
 @blp.route("/discovery.json", methods=["GET"])
-@login_required
+@key_or_token_required
+@blp.arguments(ApiKeyQuerySchema, location="query")
 @blp.response(200, DiscoverySchema)
-def discovery():
+def discovery(_args):
     """Open311 服务发现：规范、地址与格式"""
     town = the_town()
     return {"changeset": CHANGESET, "contact": f"{town.name}综治中心",
-            "key_service": "本服务的登录令牌（Authorization: Bearer），不使用 api_key",
+            "key_service": "api_key 为管理员签发的接入密钥（账号管理 → 接入密钥）；"
+                           "也可用本服务的登录令牌（Authorization: Bearer）",
             "endpoints": [{"specification": SPECIFICATION, "changeset": CHANGESET,
                            "url": url_for("georeport.services", _external=True)
                            .removesuffix("/services.json"),
@@ -58,7 +61,7 @@ def discovery():
 
 
 @blp.route("/services.json", methods=["GET"])
-@login_required
+@key_or_token_required
 @blp.arguments(JurisdictionQuerySchema, location="query")
 @blp.response(200, ServiceSchema(many=True))
 def services(args):
@@ -68,7 +71,7 @@ def services(args):
 
 
 @blp.route("/services/<string:service_code>.json", methods=["GET"])
-@login_required
+@key_or_token_required
 @blp.arguments(JurisdictionQuerySchema, location="query")
 @blp.response(200, ServiceDefinitionSchema)
 def service_definition(args, service_code):
@@ -81,7 +84,7 @@ def service_definition(args, service_code):
 
 
 @blp.route("/requests.json", methods=["POST"])
-@login_required
+@key_or_token_required
 @blp.arguments(RequestFormSchema(), location="form")
 @blp.response(200, RequestResponseSchema(many=True))
 def submit(form):
@@ -103,7 +106,7 @@ def submit(form):
 
 
 @blp.route("/requests.json", methods=["GET"])
-@login_required
+@key_or_token_required
 @blp.arguments(RequestQuerySchema, location="query")
 @blp.response(200, RequestSchema(many=True))
 def search(args):
@@ -124,7 +127,7 @@ def search(args):
 
 
 @blp.route("/requests/<int:request_id>.json", methods=["GET"])
-@login_required
+@key_or_token_required
 @blp.arguments(JurisdictionQuerySchema, location="query")
 @blp.response(200, RequestSchema(many=True))
 def request_by_id(args, request_id):

@@ -19,7 +19,8 @@ from service.people.hand_over import announce_leaving, announce_move
 from service.people.roster import COLUMNS, IN_POST, RosterErrors, roster_row
 
 ACCOUNT_ACTION_NAMES = {"created": "新建", "changed": "变更", "deactivated": "停用",
-                        "password_reset": "重设密码", "password_changed": "本人修改密码"}
+                        "password_reset": "重设密码", "password_changed": "本人修改密码",
+                        "api_key_issued": "签发接入密钥", "api_key_revoked": "吊销接入密钥"}
 
 
 # The roster columns that decide which cases an account may work on.

@@ -8,6 +8,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from service.auth import api_keys
 from service.errors import (Conflict, Forbidden, InvalidTransition, NotFound, PayloadTooLarge,
                             ValidationFailed, VersionMismatch)
 from service.extensions import db
@@ -17,6 +18,7 @@ from service.people import accounts
 from service.people.hand_over import holds_work
 from service.people.roster import (IN_POST, LEFT, YES, Places, RosterErrors, all_users,
                                   decode_roster, person_of, read_roster, roster_csv, roster_row)
+from service.schema_base import town_time
 from service.versions import matches
 
 ROSTER_MAX_BYTES = 2 * 1024 * 1024  # a town's roster is tens of kilobytes
@@ -137,6 +139,33 @@ def reset_password(caller, account_id):
     password = accounts.reset_password(db.session, user, _operator(caller))
     db.session.commit()
     return password
+
+
+def issue_api_key(caller, account_id, name, days):
+    """A new Open311 access key of an active account: (its record, the key, shown once)."""
+    user = account_of(caller, account_id)
+    if not user.active:
+        raise Conflict("停用的账号不能签发接入密钥", "An inactive account gets no access key")
+    api_keys.refuse_for(user)
+    row, key = api_keys.issue(user, name, days)
+    accounts.record(db.session, user, "api_key_issued",
+                    f"{name}，有效至 {town_time(row.expires_at):%Y-%m-%d}", _operator(caller))
+    db.session.commit()
+    return row, key
+
+
+def revoke_api_key(caller, account_id, key_id):
+    """Revoke one of the account's access keys; on its record the first time only."""
+    user = account_of(caller, account_id)
+    row, changed = api_keys.revoke(user.id, key_id)
+    if changed:
+        accounts.record(db.session, user, "api_key_revoked", row.device_id, _operator(caller))
+    db.session.commit()
+    return row
+
+
+def api_keys_of(caller, account_id):
+    return api_keys.keys_of(account_of(caller, account_id).id)
 
 
 def export_roster(caller):

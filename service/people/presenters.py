@@ -1,4 +1,5 @@
 """Accounts as the administrator's console shows them."""
+from service.models.types import utcnow
 from service.people.roster import ROLE_NAMES, post_order
 
 
@@ -32,3 +33,13 @@ def roster_changes_item(changes, dry_run):
                         for username, differences in changes.changed],
             "unchanged": changes.unchanged, "absent": changes.absent,
             "deactivated_absent": changes.deactivated}
+
+
+def api_key_item(row, key=None):
+    """An access key's record; the key itself only when it was just issued."""
+    item = {"id": row.jti, "name": row.device_id, "issued_at": row.issued_at,
+            "expires_at": row.expires_at, "revoked_at": row.revoked_at,
+            "working": row.revoked_at is None and row.expires_at > utcnow()}
+    if key is not None:
+        item["api_key"] = key
+    return item

@@ -99,6 +99,26 @@ class DeactivateSchema(ma.Schema):
                            metadata={"description": "停用原因，记入账号的变更记录"})
 
 
+class ApiKeyCreateSchema(ma.Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "哪个系统用这把密钥，如“梅县区 12345 平台”"})
+    days = fields.Integer(load_default=365, validate=validate.Range(min=1, max=730),
+                          metadata={"description": "有效天数，默认 365，最多 730"})
+
+
+class ApiKeySchema(ma.Schema):
+    id = fields.String()
+    name = fields.String()
+    issued_at = LocalDateTime()
+    expires_at = LocalDateTime()
+    revoked_at = LocalDateTime(allow_none=True)
+    working = fields.Boolean(metadata={"description": "未吊销且未过期"})
+
+
+class IssuedApiKeySchema(ApiKeySchema):
+    api_key = fields.String(metadata={"description": "密钥本身，只显示这一次（服务只存它的记录）"})
+
+
 class NewPasswordSchema(ma.Schema):
     password = fields.String(metadata={"description": "新密码，只显示这一次"})
 

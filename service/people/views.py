@@ -17,11 +17,12 @@ from service.reads.record import note_read
 from service.people import actions
 from service.people.accounts import ACCOUNT_ACTION_NAMES
 from service.people.hand_over import held_work, held_work_of
-from service.people.presenters import account_item, roster_changes_item
+from service.people.presenters import account_item, api_key_item, roster_changes_item
 from service.people.roster import COLUMNS, Places
 from service.people.schemas import (AccountChangeSchema, AccountCreateSchema,
                                     AccountDetailSchema, AccountEventSchema, AccountQuerySchema,
-                                    AccountListItemSchema, CreatedAccountSchema, DeactivateSchema,
+                                    AccountListItemSchema, ApiKeyCreateSchema, ApiKeySchema,
+                                    CreatedAccountSchema, DeactivateSchema, IssuedApiKeySchema,
                                     NewPasswordSchema, RosterChangesSchema, RosterQuerySchema,
                                     RosterUploadSchema)
 from service.schema_base import IF_MATCH_DOC, PageQuerySchema, page_of
@@ -146,6 +147,35 @@ def deactivate(body, account_id):
 def reset_password(account_id):
     """重设密码：新密码只在这次回答中给出，已发的令牌随即失效"""
     return {"password": actions.reset_password(current_user, account_id)}, 200, PRIVATE
+
+
+@blp.route("/accounts/<int:account_id>/api-keys", methods=["POST"])
+@login_required
+@admin_required
+@blp.arguments(ApiKeyCreateSchema)
+@blp.response(201, IssuedApiKeySchema)
+def issue_api_key(body, account_id):
+    """签发 Open311 接入密钥：以这个账号的角色和范围、只用于 Open311 接口；密钥只在这次回答中给出"""
+    row, key = actions.issue_api_key(current_user, account_id, body["name"], body["days"])
+    return api_key_item(row, key), 201, PRIVATE
+
+
+@blp.route("/accounts/<int:account_id>/api-keys", methods=["GET"])
+@login_required
+@admin_required
+@blp.response(200, ApiKeySchema(many=True))
+def api_keys(account_id):
+    """账号的接入密钥（不含密钥本身），最新在前"""
+    return [api_key_item(row) for row in actions.api_keys_of(current_user, account_id)]
+
+
+@blp.route("/accounts/<int:account_id>/api-keys/<string:key_id>/revoke", methods=["POST"])
+@login_required
+@admin_required
+@blp.response(200, ApiKeySchema)
+def revoke_api_key(account_id, key_id):
+    """吊销接入密钥：随即失效，记入账号的变更记录"""
+    return api_key_item(actions.revoke_api_key(current_user, account_id, key_id))
 
 
 @blp.route("/accounts/<int:account_id>/events", methods=["GET"])
