@@ -97,6 +97,28 @@ def test_a_key_sees_only_its_accounts_area(client, auth):
                               query_string={"api_key": key}), 404, "not_found")
 
 
+def test_a_key_fetches_the_photo_media_url_names_in_its_area(client, auth):
+    from tests.incidents.conftest import png_bytes, uploaded
+    mine = reported(client, auth, L4_A1)
+    photo = uploaded(client, auth, L4_A1, mine["id"], png_bytes((1, 2, 3)), filename="p.png")
+    other = reported(client, auth, f"l4-{GRID_B1}")
+    other_photo = uploaded(client, auth, f"l4-{GRID_B1}", other["id"], png_bytes((3, 2, 1)),
+                           filename="p.png")
+    key = issued(client, auth, L4_A1)["api_key"]
+    url = client.get(f"{OPEN311}/requests/{mine['id']}.json",
+                     query_string={"api_key": key}).get_json()[0]["media_url"]
+    path = url[url.index(API):]
+    assert path == f"{API}/incidents/{mine['id']}/photos/{photo['id']}"
+    for answer in (client.get(path, query_string={"api_key": key}),
+                   client.get(path, headers={"Authorization": f"Bearer {key}"})):
+        assert answer.status_code == 200 and answer.data.startswith(b"\x89PNG")
+    assert_problem(client.get(f"{API}/incidents/{other['id']}/photos/{other_photo['id']}",
+                              query_string={"api_key": key}), 404, "not_found")
+    # The incident itself is not an Open311 answer.
+    assert_problem(client.get(f"{API}/incidents/{mine['id']}",
+                              headers={"Authorization": f"Bearer {key}"}), 403, "forbidden")
+
+
 @pytest.mark.parametrize("path", ["/incidents", "/me", "/disputes", "/stats/summary"])
 def test_a_key_is_refused_outside_open311(client, auth, path):
     key = issued(client, auth, "center01")["api_key"]

@@ -1,7 +1,8 @@
 """Access keys (接入密钥) for systems that speak Open311: Open311 clients authenticate with an
 ``api_key`` and cannot sign in. A key is a long-lived access token of an account, issued by an
 administrator and on the record like every token (issued_tokens, kind ``api_key``): it acts
-with that account's roles and area, only on the Open311 endpoints, until it expires or is
+with that account's roles and area, only on the Open311 endpoints (and the photos their
+answers link to), until it expires or is
 revoked — by the administrator, or with the account's other tokens (停用, 重设密码, 修改密码)."""
 import uuid
 from datetime import timedelta
@@ -16,7 +17,13 @@ from service.models.types import utcnow
 
 KIND = "api_key"
 CLAIM = "api_key"  # marks the access token as a key (service.auth.current.login_required)
-BLUEPRINTS = frozenset({"georeport"})  # where a key is taken
+# Where a key is taken: the Open311 endpoints, and the photos their media_url points at.
+BLUEPRINTS = frozenset({"georeport"})
+ENDPOINTS = frozenset({"incidents.photo"})
+
+
+def taken_here(request):
+    return request.blueprint in BLUEPRINTS or request.endpoint in ENDPOINTS
 
 
 def refuse_for(user):

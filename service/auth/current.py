@@ -11,12 +11,12 @@ from service.scope import Scope, scope_of
 
 def login_required(view):
     """Require a valid, unrevoked access token of an active user; an access key only where
-    keys are taken (``api_keys.BLUEPRINTS``)."""
+    keys are taken (``api_keys.taken_here``)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         verify_jwt_in_request()
-        if get_jwt().get(api_keys.CLAIM) and request.blueprint not in api_keys.BLUEPRINTS:
+        if get_jwt().get(api_keys.CLAIM) and not api_keys.taken_here(request):
             raise Forbidden("接入密钥只能用于 Open311 接口（/api/v1/georeport/v2/）",
                             "An access key works on the Open311 endpoints only")
         return view(*args, **kwargs)

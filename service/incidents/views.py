@@ -3,7 +3,7 @@ from flask import request, url_for
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from service.auth.current import caller_scope, login_required
+from service.auth.current import caller_scope, key_or_token_required, login_required
 from service.dumping import dumper, json_response, page_response
 from service.incidents import actions, photos, queries, steps
 from service.incidents.presenters import (duplicate_item, incident_item, person, photo_item,
@@ -162,7 +162,7 @@ def upload_photo(files, incident_id):
 
 
 @blp.route("/incidents/<int:incident_id>/photos/<int:photo_id>", methods=["GET"])
-@login_required
+@key_or_token_required  # Open311 answers link here (media_url)
 @blp.arguments(PhotoQuerySchema, location="query")
 @blp.response(200, description="图片（image/jpeg 或 image/png）",
               content_type="image/jpeg")
