@@ -22,10 +22,10 @@ class UploadBlueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = UploadParser()
 
 
-def uploaded_bytes(upload) -> bytes:
-    """The bytes of a multipart ``file`` field (422 at ``file`` when it is not a file)."""
+def uploaded_bytes(upload, field="file") -> bytes:
+    """The bytes of a multipart file field (422 at the field when it is not a file)."""
     if upload is None or not hasattr(upload, "read"):
-        raise ValidationFailed(errors={"file": ["请用 multipart/form-data 的 file 字段上传图片"]})
+        raise ValidationFailed(errors={field: [f"请用 multipart/form-data 的 {field} 字段上传图片"]})
     return upload.read()
 
 

@@ -27,12 +27,12 @@ def request_item(view, committee_name, dispute_due_at, photo_id, town_name):
     }
 
 
-def notice(view, created, committee_name, duplicates, requester_dropped):
+def notice(view, created, committee_name, duplicates, requester_dropped, with_photo=False):
     """The service_notice of a submitted request, in Chinese: its case number and who takes
     it, and what the submitter should check."""
     if not created:
         return f"该请求已登记为 {view.number}（重发，未重复保存）。"
-    parts = [f"已登记为 {view.number}（{view.grid_name}）。"]
+    parts = [f"已登记为 {view.number}（{view.grid_name}）{'，附照片 1 张' if with_photo else ''}。"]
     if committee_name:
         parts.append(f"纠纷已转{committee_name}。")
     if duplicates:

@@ -55,6 +55,10 @@ class _RequestFields(ma.Schema):
     media_url = fields.Url(load_default=None, schemes={"http", "https"},
                            validate=validate.Length(max=500), metadata={
         "description": "照片链接：写入事件描述，服务不去读取；照片请上传到 /incidents/{id}/photos"})
+    media = fields.Raw(load_default=None, metadata={
+        "type": "string", "format": "binary",
+        "description": "扩展：以 multipart/form-data 提交时可附一张照片（JPEG 或 PNG，≤ 10 MB），"
+                       "与上报同一事务保存，去除 EXIF（含 GPS）；更多照片上传到 /incidents/{id}/photos"})
     client_id = fields.UUID(load_default=None, metadata={
         "description": "扩展：客户端生成的 UUID，重发时只保存一次（同 POST /incidents）；不带时每次都是新上报"})
     first_name = fields.String(load_default=None, validate=validate.Length(max=25))

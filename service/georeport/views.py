@@ -1,7 +1,6 @@
 """Open311 GeoReport v2 endpoints: discovery, services, service definitions, requests."""
 from flask import url_for
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from service.auth.current import caller_scope, key_or_token_required
 from service.dumping import dumper, json_response
@@ -14,9 +13,11 @@ from service.georeport.schemas import (LIST_WINDOW, ApiKeyQuerySchema, Discovery
                                        RequestResponseSchema, RequestSchema,
                                        ServiceDefinitionSchema, ServiceSchema)
 from service.georeport.services import SERVICES
-from service.incidents import actions
+from service.incidents import actions, photos
+from service.incidents.photo_files import clean_photo
 from service.incidents.queries import NOT_FOUND
 from service.models.types import utcnow
+from service.uploads import UploadBlueprint, uploaded_bytes
 
 # A search answers up to 1,000 requests: dumped like the schema, without marshmallow's
 # per-field machinery (service/dumping.py).
@@ -29,7 +30,8 @@ def _requests_response(rows, town_name):
                                 for row in rows))
 
 
-blp = Blueprint("georeport", __name__, url_prefix="/api/v1/georeport/v2",
+# Its form arguments hold an uploaded photo (``media``) too.
+blp = UploadBlueprint("georeport", __name__, url_prefix="/api/v1/georeport/v2",
                 description="Open311 GeoReport v2：以国际通行的市政诉求接口上报与查询事件")
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-12-08T00:00:00+08:00"  # when this interface last changed
@@ -90,19 +92,25 @@ def service_definition(args, service_code):
 def submit(form):
     """提交请求：与 POST /incidents 同样的上报（定位、编号、重发去重、纠纷分流）
 
-    没有经纬度时用 address_id（网格编码）定位；client_id（扩展）让重发只保存一次。
-    矛盾纠纷的提交人（last_name、first_name、phone）登记为当事人。
+    没有经纬度时用 address_id（网格编码）定位；client_id（扩展）让重发只保存一次；以
+    multipart/form-data 提交时可在 media（扩展）附一张照片。矛盾纠纷的提交人（last_name、
+    first_name、phone）登记为当事人。
     """
     town_of(form["jurisdiction_id"])
     body = translate.report_body(form, queries.grid_id_of)
+    scope = caller_scope()
+    # Cleaned (and refused, if it is no sound JPEG or PNG) before anything is written.
+    photo = None if form["media"] is None else clean_photo(uploaded_bytes(form["media"], "media"))
+    attach = photo and (lambda incident_id: photos.attach_to_new_report(
+        current_user, scope, incident_id, photo))
     with translate.open311_names():
-        view, created, duplicates = actions.report_checked(current_user, caller_scope(), body)
+        view, created, duplicates = actions.report_checked(current_user, scope, body, attach)
     committee = view.dispute_id and queries.committee_of_dispute(view.dispute_id)
     requester_given = bool(form["last_name"] or form["first_name"] or form["phone"])
     return [{"service_request_id": str(view.id), "account_id": None,
              "service_notice": presenters.notice(
                  view, created, committee, duplicates,
-                 requester_given and view.category != "dispute")}]
+                 requester_given and view.category != "dispute", bool(photo))}]
 
 
 @blp.route("/requests.json", methods=["GET"])

@@ -86,23 +86,25 @@ def record_deadline_moved(incident, actor_id, note):
                   incident.assignee_id, incident.updated_at)
 
 
-def report_checked(user, scope, payload):
+def report_checked(user, scope, payload, before_commit=None):
     """File a report (``report``) and find the open reports it may duplicate: looked up
     before it is stored, in its transaction, so it is not among them; a replay has none.
     Returns (IncidentView, created, possible duplicates)."""
     location = payload["location"]
     duplicates = possible_duplicates(user, scope, payload["category"], *location) \
         if location else []
-    view, created = report(user, scope, payload)
+    view, created = report(user, scope, payload, before_commit)
     return view, created, duplicates if created else []
 
 
-def report(user, scope, payload):
+def report(user, scope, payload, before_commit=None):
     """File a report; a replay of the same client_id answers with the stored incident.
 
     Returns (IncidentView, created). The unique key (reporter, client_id) decides which of
     two copies arriving at once is stored: the other finds the first one's row. A new report
     is written by table statements and answered from the values written, with no ORM object.
+    ``before_commit(incident_id)`` adds to a new report in its transaction (a photo sent with
+    it); a replay does not call it.
     """
     digest = request_hash(payload)
     client_id = str(payload["client_id"])
@@ -142,6 +144,8 @@ def report(user, scope, payload):
                   values["updated_at"])
     if values["category"] == "dispute":
         values["dispute_id"] = _open_dispute_for(user, incident_id, values, payload)
+    if before_commit is not None:
+        before_commit(incident_id)
     db.session.commit()
     return IncidentView(
         id=incident_id, lon=point and point[0], lat=point and point[1],

@@ -32,7 +32,20 @@ def add_photo(user, scope, incident_id, raw: bytes, if_match=None):
     if not may_add_photos(user, scope, incident):
         raise Forbidden("您无权为该事件上传照片", "You may not add photos to this incident")
     check_version(incident, if_match)
-    photo = clean_photo(raw)
+    added = _attach(incident, user, clean_photo(raw))
+    db.session.commit()
+    return added
+
+
+def attach_to_new_report(user, scope, incident_id, photo):
+    """A photo sent with a new report (cleaned before it was filed), in the report's own
+    transaction: the report's caller commits both or neither."""
+    _attach(queries.get_visible(user, scope, incident_id, for_update=True), user, photo)
+
+
+def _attach(incident, user, photo):
+    """(photo row, created): the cleaned photo stored and on the case record, unless the
+    incident has it already."""
     existing = db.session.scalar(select(IncidentPhoto).where(
         IncidentPhoto.incident_id == incident.id, IncidentPhoto.sha256 == photo.sha256))
     if existing is not None:
@@ -49,7 +62,6 @@ def add_photo(user, scope, incident_id, raw: bytes, if_match=None):
     db.session.add(row)
     touch(incident)
     record(incident, user, "photo", incident.status, f"照片 {photo.sha256[:12]}")
-    db.session.commit()
     return row, True
 
 

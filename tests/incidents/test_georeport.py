@@ -2,6 +2,7 @@
 
 Answers are checked against the standard's own JSON Schemas (tests/incidents/open311/).
 """
+import io
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -9,15 +10,17 @@ from pathlib import Path
 
 import jsonschema_rs
 import pytest
+from PIL import ExifTags, Image
 
 from service.exports.labels import DISPUTE_TYPE_NAMES, WORK_ORDER_TYPE_NAMES
 from service.deadlines import WORK_ORDER_TYPES
 from service.disputes.schemas import DISPUTE_TYPES
 from service.georeport.services import SERVICES
 from service.models.incidents import CATEGORIES
-from tests.incidents.conftest import (API, GRID_A1, GRID_A2, GRID_B1, NOWHERE, VILLAGE_A,
-                                      assert_problem, backdate, counts, drive, grid,
-                                      incident_row, is_town_time, moved, png_bytes, point_in,
+from tests.incidents.conftest import (API, GRID_A1, GRID_A2, GRID_B1, NOWHERE,
+                                      VILLAGE_A, assert_problem, backdate, counts, drive,
+                                      event_rows, gps_jpeg_bytes, grid, incident_row,
+                                      is_town_time, jpeg_bytes, moved, png_bytes, point_in,
                                       reported, uploaded, user_id)
 
 OPEN311 = f"{API}/georeport/v2"
@@ -277,6 +280,47 @@ def test_a_hotline_work_order_takes_its_type_and_deadline(client, auth):
     assert incident.work_order_type == "enquiry"
     assert request["expected_datetime"] is not None
     assert datetime.fromisoformat(request["expected_datetime"]) == incident.due_at
+
+
+def submit_with_media(client, auth, data, filename="photo.jpg", username=L4_A1, **overrides):
+    return client.post(f"{OPEN311}/requests.json",
+                       data={**form(**overrides), "media": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data", headers=auth.headers(username))
+
+
+def test_a_photo_sent_with_the_request_is_cleaned_and_stored_with_it(client, auth):
+    response = submit_with_media(client, auth, gps_jpeg_bytes())
+    assert response.status_code == 200, response.get_json()
+    [answer] = response.get_json()
+    assert "附照片 1 张" in answer["service_notice"]
+    request_id = int(answer["service_request_id"])
+    assert [e.action for e in event_rows(request_id)] == ["report", "photo"]
+    url = fetched(client, auth, request_id)["media_url"]
+    image = client.get(url[url.index(API):], headers=auth.headers(L4_A1))
+    assert image.status_code == 200 and image.mimetype == "image/jpeg"
+    stored = Image.open(io.BytesIO(image.data))
+    assert ExifTags.IFD.GPSInfo not in stored.getexif()
+
+
+@pytest.mark.parametrize("data, filename, status, code", [
+    (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n", "photo.jpg", 415, "unsupported_media_type"),
+    (None, "photo.jpg", 422, "validation_failed"),           # a truncated JPEG
+    (b"", "photo.jpg", 422, "validation_failed"),
+    (b"\xff" * (10 * 1024 * 1024 + 1), "big.jpg", 413, "payload_too_large"),
+])
+def test_a_bad_photo_files_nothing_at_all(client, auth, data, filename, status, code):
+    data = jpeg_bytes()[:200] if data is None else data
+    before = counts()
+    assert_problem(submit_with_media(client, auth, data, filename), status, code)
+    assert counts() == before  # not the report either
+
+
+def test_media_must_be_a_file(client, auth):
+    before = counts()
+    body = assert_problem(submit(client, auth, media="https://example.org/p.jpg"), 422,
+                          "validation_failed")
+    assert list(body["errors"]) == ["media"]
+    assert counts() == before
 
 
 FUTURE = (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()
