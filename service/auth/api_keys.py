@@ -2,8 +2,8 @@
 ``api_key`` and cannot sign in. A key is a long-lived access token of an account, issued by an
 administrator and on the record like every token (issued_tokens, kind ``api_key``): it acts
 with that account's roles and area, only on the Open311 endpoints (and the photos their
-answers link to), until it expires or is
-revoked — by the administrator, or with the account's other tokens (停用, 重设密码, 修改密码)."""
+answers link to), until it expires or is revoked — by the administrator, or with the account's
+other tokens (停用, 重设密码, 修改密码)."""
 import uuid
 from datetime import timedelta
 
@@ -23,6 +23,7 @@ ENDPOINTS = frozenset({"incidents.photo"})
 
 
 def taken_here(request):
+    """Whether ``request`` goes to an endpoint that takes access keys."""
     return request.blueprint in BLUEPRINTS or request.endpoint in ENDPOINTS
 
 
