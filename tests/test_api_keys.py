@@ -1,12 +1,14 @@
 """Open311 access keys (接入密钥): issued by an administrator to an account made for a system,
 shown once, on the account's record; they act with the account's roles and area on the Open311
 endpoints only, and stop at once when revoked or when the account is deactivated."""
+from datetime import datetime, timedelta, timezone
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from service.extensions import db
 from service.models import AccountEvent, Incident, IssuedToken
-from tests.incidents.conftest import point_in, reported, user_id
+from tests.incidents.conftest import point_in, recently, reported, user_id
 from tests.problems import assert_problem
 from tests.town import API, GRID_A1, GRID_B1
 
@@ -84,6 +86,36 @@ def test_a_key_files_and_reads_open311_requests_as_its_account(client, auth):
     # Issuing a key is not the account signing in.
     assert client.get(f"{API}/accounts/{user_id(auth, 'center01')}",
                       headers=auth.headers("admin")).get_json()["last_seen_at"] == before_seen
+
+
+def test_the_last_use_is_kept_to_the_hour(client, auth):
+    key = issued(client, auth, "center01")
+    account = user_id(auth, "center01")
+
+    def last_used():
+        [row] = client.get(f"{API}/accounts/{account}/api-keys",
+                           headers=auth.headers("admin")).get_json()
+        return row["last_used_at"]
+
+    assert key["last_used_at"] is None
+    bearer = {"Authorization": f"Bearer {key['api_key']}"}
+    assert client.get(f"{API}/incidents", headers=bearer).status_code == 403
+    assert client.get(f"{OPEN311}/requests/99999999.json", headers=bearer).status_code == 404
+    assert last_used() is None  # refused and failed requests are no use
+    assert client.get(f"{OPEN311}/services.json", headers=bearer).status_code == 200
+    first = last_used()
+    assert first is not None and recently(first)
+    response = client.post(f"{OPEN311}/requests.json",
+                           data=open311_form(api_key=key["api_key"]))
+    assert response.status_code == 200
+    assert last_used() == first  # within the hour: not written again
+    db.session.remove()
+    db.session.execute(update(IssuedToken).where(IssuedToken.jti == key["id"])
+                       .values(last_used_at=datetime.now(timezone.utc) - timedelta(hours=2)))
+    db.session.commit()
+    db.session.remove()
+    assert client.get(f"{OPEN311}/services.json", headers=bearer).status_code == 200
+    assert recently(last_used())
 
 
 def test_a_key_sees_only_its_accounts_area(client, auth):

@@ -4,16 +4,22 @@ administrator and on the record like every token (issued_tokens, kind ``api_key`
 with that account's roles and area, only on the Open311 endpoints (and the photos their
 answers link to), until it expires or is revoked — by the administrator, or with the account's
 other tokens (停用, 重设密码, 修改密码)."""
+import logging
 import uuid
 from datetime import timedelta
 
+from flask import g
 from flask_jwt_extended import create_access_token
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
+from geo.engine import in_read_only_transaction
 from service.errors import Conflict, NotFound
 from service.extensions import db
 from service.models import IssuedToken
-from service.models.types import utcnow
+from service.models.types import UtcDateTime, utcnow
+
+log = logging.getLogger(__name__)
 
 KIND = "api_key"
 CLAIM = "api_key"  # marks the access token as a key (service.auth.current.login_required)
@@ -25,6 +31,43 @@ ENDPOINTS = frozenset({"incidents.photo"})
 def taken_here(request):
     """Whether ``request`` goes to an endpoint that takes access keys."""
     return request.blueprint in BLUEPRINTS or request.endpoint in ENDPOINTS
+
+
+# A key's last use is kept to the hour: one write an hour per key, not one per request.
+USE_PRECISION = timedelta(hours=1)
+_tokens = IssuedToken.__table__
+_MARK_USED = update(_tokens).where(
+    _tokens.c.jti == bindparam("key_jti"),
+    or_(_tokens.c.last_used_at.is_(None),
+        _tokens.c.last_used_at < bindparam("stale", type_=UtcDateTime))
+).values(last_used_at=bindparam("now", type_=UtcDateTime))
+
+
+def note_use(jti):
+    """The request is made with key ``jti`` (written by ``write_use`` if it succeeds)."""
+    g.api_key_used = jti
+
+
+def write_use(response):
+    """``after_request``: the key's last use, when its request succeeded and the last one
+    written is an hour old. A reading request's transaction is left as it is (the write goes
+    on a connection of its own); a failure to write is logged, the answer still sent."""
+    jti = g.pop("api_key_used", None)
+    if jti is None or not 200 <= response.status_code < 300:
+        return response
+    now = utcnow()
+    params = {"key_jti": jti, "stale": now - USE_PRECISION, "now": now}
+    try:
+        if in_read_only_transaction(db.session):
+            with db.engine.begin() as connection:
+                connection.execute(_MARK_USED, params)
+        else:
+            db.session.execute(_MARK_USED, params)
+            db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("last use of access key %s not written", jti[:8], exc_info=True)
+    return response
 
 
 def refuse_for(user):

@@ -16,9 +16,12 @@ def login_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         verify_jwt_in_request()
-        if get_jwt().get(api_keys.CLAIM) and not api_keys.taken_here(request):
-            raise Forbidden("接入密钥只能用于 Open311 接口（/api/v1/georeport/v2/）",
-                            "An access key works on the Open311 endpoints only")
+        claims = get_jwt()
+        if claims.get(api_keys.CLAIM):
+            if not api_keys.taken_here(request):
+                raise Forbidden("接入密钥只能用于 Open311 接口（/api/v1/georeport/v2/）",
+                                "An access key works on the Open311 endpoints only")
+            api_keys.note_use(claims["jti"])
         return view(*args, **kwargs)
 
     return wrapper

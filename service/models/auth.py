@@ -20,6 +20,7 @@ class IssuedToken(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # access keys, to the hour
 
 
 class LoginFailure(db.Model):

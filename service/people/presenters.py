@@ -39,6 +39,7 @@ def api_key_item(row, key=None):
     """An access key's record; the key itself only when it was just issued."""
     item = {"id": row.jti, "name": row.device_id, "issued_at": row.issued_at,
             "expires_at": row.expires_at, "revoked_at": row.revoked_at,
+            "last_used_at": row.last_used_at,
             "working": row.revoked_at is None and row.expires_at > utcnow()}
     if key is not None:
         item["api_key"] = key

@@ -112,6 +112,8 @@ class ApiKeySchema(ma.Schema):
     issued_at = LocalDateTime()
     expires_at = LocalDateTime()
     revoked_at = LocalDateTime(allow_none=True)
+    last_used_at = LocalDateTime(allow_none=True, metadata={
+        "description": "最近一次成功使用的时间（精确到小时：一小时内再用不再更新）；从未用过为 null"})
     working = fields.Boolean(metadata={"description": "未吊销且未过期"})
 
 
