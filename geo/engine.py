@@ -152,6 +152,19 @@ def in_read_only_transaction(session) -> bool:
     return bool(session.info.get("read_only")) and session.in_transaction()
 
 
+def write_after_work(session, statement, params):
+    """Run a write that goes with a request's answer, once the request's own work is done:
+    on a connection of its own when the request only read (its read-only transaction stays
+    as it is: a streamed answer may read on in it, and SQLite takes no write lock for it),
+    else in the request's session, whose work is committed already, and committed."""
+    if in_read_only_transaction(session):
+        with session.get_bind().engine.begin() as connection:
+            connection.execute(statement, params)
+    else:
+        session.execute(statement, params)
+        session.commit()
+
+
 def end_read_only(session):
     """Commit the transaction ``read_only_transaction`` began, if it is still open.
 

@@ -13,7 +13,7 @@ from flask_jwt_extended import create_access_token
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from geo.engine import in_read_only_transaction
+from geo.engine import write_after_work
 from service.errors import Conflict, NotFound
 from service.extensions import db
 from service.models import IssuedToken
@@ -50,20 +50,15 @@ def note_use(jti):
 
 def write_use(response):
     """``after_request``: the key's last use, when its request succeeded and the last one
-    written is an hour old. A reading request's transaction is left as it is (the write goes
-    on a connection of its own); a failure to write is logged, the answer still sent."""
+    written is an hour old (``write_after_work``); a failure to write is logged, the answer
+    still sent."""
     jti = g.pop("api_key_used", None)
     if jti is None or not 200 <= response.status_code < 300:
         return response
     now = utcnow()
     params = {"key_jti": jti, "stale": now - USE_PRECISION, "now": now}
     try:
-        if in_read_only_transaction(db.session):
-            with db.engine.begin() as connection:
-                connection.execute(_MARK_USED, params)
-        else:
-            db.session.execute(_MARK_USED, params)
-            db.session.commit()
+        write_after_work(db.session, _MARK_USED, params)
     except SQLAlchemyError:
         db.session.rollback()
         log.warning("last use of access key %s not written", jti[:8], exc_info=True)

@@ -9,7 +9,7 @@ from flask import g, request
 from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 
-from geo.engine import in_read_only_transaction
+from geo.engine import write_after_work
 from service.errors import DatabaseUnavailable, problem_response
 from service.extensions import db
 from service.models import PersonalDataRead
@@ -29,12 +29,7 @@ def write_noted_reads(response):
     if reads and 200 <= response.status_code < 300:
         rows = [{**read, "address": request.remote_addr} for read in reads]
         try:
-            if in_read_only_transaction(db.session):
-                with db.engine.begin() as connection:
-                    connection.execute(_RECORD, rows)
-            else:
-                db.session.execute(_RECORD, rows)
-                db.session.commit()
+            write_after_work(db.session, _RECORD, rows)
         except SQLAlchemyError:
             db.session.rollback()
             log.exception("personal-data reads not recorded on %s %s: answer withheld",
