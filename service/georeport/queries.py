@@ -5,11 +5,12 @@ from service.extensions import db
 from service.incidents.presenters import IncidentView
 from service.incidents.queries import named_incidents, visible_to
 from service.models import Committee, Dispute, Grid, Incident, IncidentPhoto
-from service.models.incidents import OPEN_STATUSES
+from service.models.incidents import OPEN_STATUSES, STATUSES
 
 MAX_REQUESTS = 1000  # Open311: a search answers at most 1,000 requests
 _incidents = Incident.__table__
-_CLOSED_STATUSES = ("closed", "rejected")
+# Open311's "closed": every status but the open ones (closed, rejected).
+_CLOSED_STATUSES = tuple(status for status in STATUSES if status not in OPEN_STATUSES)
 
 
 def grid_id_of(code):
