@@ -2,11 +2,21 @@
 from service.errors import VersionMismatch
 
 
+def variant_etag(etag, **shown):
+    """An answer's ETag: the resource's version tag, followed by the parts of what the answer
+    shows that change without a new version — ``overdue`` turns with the clock, and whether
+    parties are shown in full depends on the caller. A phone revalidating a copy made before
+    its deadline passed gets the new answer, not 304. ``If-Match`` compares the version only."""
+    return etag + "".join(f".{name}" for name, on in shown.items() if on)
+
+
 def matches(if_match, etag, version) -> bool:
-    """Whether an ``If-Match`` header (ETags, or bare versions) names the current version."""
+    """Whether an ``If-Match`` header (ETags of any variant, or bare versions) names the current
+    version."""
     if if_match is None:
         return True
-    wanted = {tag.strip().removeprefix("W/").strip('"') for tag in if_match.split(",")}
+    wanted = {tag.strip().removeprefix("W/").strip('"').split(".", 1)[0]
+              for tag in if_match.split(",")}
     return "*" in wanted or bool(wanted & {etag, str(version)})
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from service.auth.current import caller_scope, login_required
 from service.disputes import actions, casefile, documents, queries
 from service.disputes.parties import cipher, has_numbers, number_searched
+from service.disputes.due import overdue
 from service.disputes.presenters import dispute_item, sees_personal_data
 from service.disputes.schemas import (AssignSchema, DisputeEventPageSchema, DisputePageSchema,
                                       DisputeQuerySchema, DisputeSchema, DocumentPageSchema,
@@ -24,6 +25,7 @@ from service.pagination import keyset_page
 from service.reads.record import note_read
 from service.schema_base import IF_MATCH_DOC, PageQuerySchema, town_time
 from service.uploads import UploadBlueprint, image_response, uploaded_bytes
+from service.versions import variant_etag
 
 dump_dispute_page = dumper(DisputePageSchema())
 blp = UploadBlueprint("disputes", __name__, url_prefix="/api/v1", description="矛盾纠纷调解",
@@ -31,12 +33,18 @@ blp = UploadBlueprint("disputes", __name__, url_prefix="/api/v1", description="�
 # login_required wraps the argument parsing: a call without a valid token is 401, whatever its body.
 
 
-def answer(dispute, status=200, headers=None):
+def answer(dispute, status=200, headers=None, revalidated=False):
+    """The dispute as the caller may see it, with its ETag. ``revalidated``: an unchanged
+    answer the caller already holds (``If-None-Match``) is 304 — no body, nothing read."""
     full = sees_personal_data(current_user, caller_scope(), dispute)
+    tag = variant_etag(actions.etag_value(dispute), overdue=overdue(dispute), full=full)
+    etag = f'"{tag}"'
+    if revalidated and request.if_none_match.contains_weak(tag):
+        return "", 304, {"ETag": etag}
     body = dispute_item(dispute, full, cipher().decrypt)
     if full and has_numbers(dispute):
         note_read(current_user, "dispute", dispute.id)
-    return body, status, {"ETag": f'"{actions.etag_value(dispute)}"', **(headers or {})}
+    return body, status, {"ETag": etag, **(headers or {})}
 
 
 @blp.route("/disputes", methods=["POST"])
@@ -79,10 +87,11 @@ def disputes(args):
 
 @blp.route("/disputes/<int:dispute_id>", methods=["GET"])
 @blp.response(200, DisputeSchema)
+@blp.alt_response(304, description="未变化（If-None-Match 命中）")
 @login_required
 def dispute(dispute_id):
-    """纠纷案件详情：调委会、状态、当事人（按权限掩码）、调解员、期限"""
-    return answer(queries.get_visible(current_user, caller_scope(), dispute_id))
+    """纠纷案件详情：调委会、状态、当事人（按权限掩码）、调解员、期限；支持 ETag / If-None-Match"""
+    return answer(queries.get_visible(current_user, caller_scope(), dispute_id), revalidated=True)
 
 
 @blp.route("/disputes/<int:dispute_id>/events", methods=["GET"])

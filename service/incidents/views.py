@@ -4,6 +4,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from service.auth.current import caller_scope, key_or_token_required, login_required
+from service.deadlines import is_overdue
 from service.dumping import dumper, json_response, page_response
 from service.incidents import actions, photos, queries, steps
 from service.incidents.presenters import (duplicate_item, incident_item, person, photo_item,
@@ -16,6 +17,7 @@ from service.incidents.workflow import ACTIONS, RECORD_ACTION_NAMES
 from service.models.types import utcnow
 from service.schema_base import IF_MATCH_DOC, PageQuerySchema
 from service.uploads import image_response, uploaded_bytes
+from service.versions import variant_etag
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1", description="事件上报与处置")
 # Incident answers are dumped like their schemas without marshmallow's per-field machinery
@@ -25,9 +27,13 @@ dump_incident = dumper(IncidentSchema())
 dump_report_answer = dumper(ReportAnswerSchema())
 
 
+def answer_etag(incident, overdue):
+    return variant_etag(actions.etag_value(incident), overdue=overdue)
+
+
 def with_etag(dump, body, incident, status=200, headers=None):
     """The incident's answer (dumped like its schema) with its ETag."""
-    etag = f'"{actions.etag_value(incident)}"'
+    etag = f'"{answer_etag(incident, body["overdue"])}"'
     return json_response(dump, body), status, {"ETag": etag, **(headers or {})}
 
 
@@ -91,7 +97,7 @@ def incident(incident_id):
     """事件详情（含照片列表）；支持 ETag / If-None-Match"""
     row = queries.get_view(current_user, caller_scope(), incident_id)
     # If-None-Match compares weakly (RFC 9110): W/"…" as sent back by a proxy matches too.
-    etag = actions.etag_value(row)
+    etag = answer_etag(row, is_overdue(row.due_at))
     if request.if_none_match.contains_weak(etag):
         return "", 304, {"ETag": f'"{etag}"'}
     return with_etag(dump_incident, incident_item(row, queries.photos_of(row.id)), row)

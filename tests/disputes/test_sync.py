@@ -1,11 +1,12 @@
 """A mediator's phone syncs its disputes (``updated_after``): what changed, in commit order, no
 change lost between pages, filters a dispute leaves named in ``removed`` — on both databases."""
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.extensions import db
-from service.models import Counter, Dispute
-from tests.disputes.conftest import (API, HEAD_A, HEAD_B, L3_A, MED_A2, MED_A3, VILLAGE_B,
-                                     acted, assert_problem, drive, intaken, now_iso, user_id)
+from service.models import Counter, Dispute, PersonalDataRead
+from tests.disputes.conftest import (API, HEAD_A, HEAD_B, L3_A, MED_A2, MED_A3, PHONE,
+                                     PHONE_MASKED, VILLAGE_B, act, acted, assert_problem, drive,
+                                     get, intaken, make_overdue, now_iso, user_id)
 
 EPOCH = "2000-01-01T00:00:00+08:00"
 
@@ -140,3 +141,55 @@ def test_an_unchanged_page_is_304_without_a_body(client, auth):
                              headers={**auth.headers(HEAD_A), "If-None-Match": etags[len(query)]})
         assert changed.status_code == 200 and changed.headers["ETag"] != etags[len(query)]
         assert changed.get_json()["items"][0]["status"] == "accepted"
+
+
+def read_count():
+    count = db.session.scalar(select(func.count()).select_from(PersonalDataRead))
+    db.session.remove()
+    return count
+
+
+def _revalidated(client, auth, username, dispute_id, etag):
+    return client.get(f"{API}/disputes/{dispute_id}",
+                      headers={**auth.headers(username), "If-None-Match": etag})
+
+
+def test_an_unchanged_dispute_is_304_for_what_its_caller_sees(client, auth):
+    dispute = intaken(client, auth)
+    full = get(client, auth, HEAD_A, dispute["id"])  # the committee's head: parties in full
+    masked = get(client, auth, L3_A, dispute["id"])  # the village secretary: masked
+    assert full.get_json()["parties"][0]["phone"] == PHONE
+    assert masked.get_json()["parties"][0]["phone"] == PHONE_MASKED
+    assert full.headers["ETag"] != masked.headers["ETag"]
+    reads = read_count()
+    again = _revalidated(client, auth, HEAD_A, dispute["id"], full.headers["ETag"])
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == full.headers["ETag"]
+    assert read_count() == reads  # nothing shown, nothing noted as read
+    for sent in (f"W/{full.headers['ETag']}", f'"other", {full.headers["ETag"]}'):
+        assert _revalidated(client, auth, HEAD_A, dispute["id"], sent).status_code == 304, sent
+    # Another caller's copy is not this caller's answer: the head holding the masked copy
+    # gets the full one.
+    upgraded = _revalidated(client, auth, HEAD_A, dispute["id"], masked.headers["ETag"])
+    assert upgraded.status_code == 200 and upgraded.get_json()["parties"][0]["phone"] == PHONE
+    assert read_count() == reads + 1
+    # Out of the caller's area, a copy is no key: 404.
+    assert_problem(_revalidated(client, auth, HEAD_B, dispute["id"], full.headers["ETag"]),
+                   404, "not_found")
+
+    # Overdue turns with the clock, not with the version.
+    make_overdue(dispute["id"])
+    late = _revalidated(client, auth, HEAD_A, dispute["id"], full.headers["ETag"])
+    assert late.status_code == 200 and late.get_json()["overdue"] is True
+    assert late.get_json()["version"] == dispute["version"]
+    assert _revalidated(client, auth, HEAD_A, dispute["id"], late.headers["ETag"]).status_code == 304
+
+    # A change is a new answer; If-Match takes the copy of either variant while it is current.
+    accepted = act(client, auth, HEAD_A, dispute["id"], "accept", if_match=masked.headers["ETag"])
+    assert accepted.status_code == 200, accepted.get_json()
+    changed = _revalidated(client, auth, HEAD_A, dispute["id"], late.headers["ETag"])
+    assert changed.status_code == 200 and changed.get_json()["status"] == "accepted"
+    assert changed.headers["ETag"] == accepted.headers["ETag"] != late.headers["ETag"]
+    stale = act(client, auth, HEAD_A, dispute["id"], "decline", {"reason": "拒绝"},
+                if_match=late.headers["ETag"])
+    assert_problem(stale, 412, "version_mismatch")

@@ -1,6 +1,8 @@
 """The non-dispute workflow: transitions, who may act, versions and ETags, the case record."""
+from datetime import datetime, timedelta, timezone
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.exc import DBAPIError
 
 from service.case_record import CaseRecordIsAppendOnly
@@ -349,6 +351,35 @@ def test_if_none_match_does_not_bypass_scope(client, auth, incident):
     etag = _get(client, auth, L3_A, iid).headers["ETag"]
     response = _get(client, auth, L4_A2, iid, **{"If-None-Match": etag})
     assert_problem(response, 404, "not_found")
+
+
+def test_a_copy_made_before_the_deadline_passed_is_not_confirmed_after(client, auth, incident):
+    """``overdue`` turns with the clock, not with a new version: the ETag says which it showed."""
+    iid = incident["id"]
+    _set_due(iid, hours=1)
+    before = _get(client, auth, L3_A, iid)
+    assert before.get_json()["overdue"] is False
+    _set_due(iid, hours=-1)
+    after = _get(client, auth, L3_A, iid, **{"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200, "a 304 would keep the phone's copy saying not overdue"
+    shown = after.get_json()
+    assert shown["overdue"] is True and shown["version"] == before.get_json()["version"]
+    assert after.headers["ETag"] != before.headers["ETag"]
+    again = _get(client, auth, L3_A, iid, **{"If-None-Match": after.headers["ETag"]})
+    assert again.status_code == 304
+    # If-Match checks the version: the copy of either variant is current.
+    accepted = act(client, auth, "center01", iid, "accept", {"If-Match": before.headers["ETag"]})
+    assert accepted.status_code == 200, accepted.get_json()
+    stale = act(client, auth, "center01", iid, "reject", {"If-Match": after.headers["ETag"]},
+                note="重复上报")
+    assert_problem(stale, 412, "version_mismatch")
+
+
+def _set_due(incident_id, hours):
+    db.session.execute(update(Incident).where(Incident.id == incident_id).values(
+        due_at=datetime.now(timezone.utc) + timedelta(hours=hours)))
+    db.session.commit()
+    db.session.remove()
 
 
 # --- the case record is append-only -------------------------------------------------------
