@@ -27,6 +27,7 @@ class Config:
     REFRESH_TOKEN_DAYS = 30
     LOGIN_FAILURE_LIMIT = 5
     LOGIN_FAILURE_WINDOW_MINUTES = 15
+    ACCESS_KEY_REQUESTS_PER_MINUTE = 120  # per access key, all workers together; 0: no limit
     DEADLINE_LIMITS = {}  # stage → days or {"days", "kind"}; see service/deadlines.py
     SUPERVISION_WORKING_DAYS = 2
     NOTIFICATION_SENDER = "service.notifications.senders:LogSender"
@@ -47,20 +48,12 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or self.default_database_url()
         self.PHOTO_DIR = env.get("PHOTO_DIR") or str(INSTANCE_DIR / "photos")
         self.PERSONAL_DATA_KEY = env.get("PERSONAL_DATA_KEY") or self.SECRET_KEY
-        self.PROXIES_IN_FRONT = self.proxies_in_front(env.get("PROXIES_IN_FRONT", "0"))
-
-    @staticmethod
-    def proxies_in_front(text):
-        """How many reverse proxies (nginx: 1) add to X-Forwarded-For before the service: the
-        caller's address (login throttling) is the one the outermost of them saw. 0 trusts
-        no such header — a client could name any address in it."""
-        try:
-            count = int(text)
-        except ValueError:
-            count = -1
-        if not 0 <= count <= 5:
-            raise ConfigError(f"PROXIES_IN_FRONT 应为 0–5 的整数，而不是 {text!r}")
-        return count
+        # How many reverse proxies (nginx: 1) add to X-Forwarded-For before the service: the
+        # caller's address (login throttling) is the one the outermost of them saw. 0 trusts
+        # no such header — a client could name any address in it.
+        self.PROXIES_IN_FRONT = whole_number(env, "PROXIES_IN_FRONT", 0, 5)
+        self.ACCESS_KEY_REQUESTS_PER_MINUTE = whole_number(
+            env, "ACCESS_KEY_REQUESTS_PER_MINUTE", self.ACCESS_KEY_REQUESTS_PER_MINUTE, 100_000)
 
     def default_database_url(self):
         return f"sqlite:///{INSTANCE_DIR / 'songyuan.sqlite'}"
@@ -96,6 +89,17 @@ class ProductionConfig(Config):
             raise ConfigError(f"SECRET_KEY 太短：至少需要 {MIN_SECRET_LENGTH} 个字符")
         if not self.SQLALCHEMY_DATABASE_URI:
             raise ConfigError("生产环境必须设置环境变量 DATABASE_URL（PostgreSQL + PostGIS）")
+
+
+def whole_number(env, name, default, highest):
+    text = env.get(name, str(default))
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= highest:
+        raise ConfigError(f"{name} 应为 0–{highest} 的整数，而不是 {text!r}")
+    return value
 
 
 CONFIGS = {cls.name: cls for cls in (Config, TestingConfig, ProductionConfig)}

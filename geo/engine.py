@@ -165,6 +165,17 @@ def write_after_work(session, statement, params):
         session.commit()
 
 
+def write_before_work(session, statement, params):
+    """Run a write that goes before a request's own work and stays whatever becomes of it, and
+    return its result rows: on a connection of its own, committed at once — unless the session
+    has begun writing already, then in its transaction (on SQLite that connection would wait
+    for the session's write lock, which is held until after it)."""
+    if not _plain(session).in_transaction() or in_read_only_transaction(session):
+        with session.get_bind().engine.begin() as connection:
+            return connection.execute(statement, params).all()
+    return session.execute(statement, params).all()
+
+
 def end_read_only(session):
     """Commit the transaction ``read_only_transaction`` began, if it is still open.
 

@@ -20,6 +20,7 @@ class ServiceError(Exception):
     code = "internal_error"
     title_zh = "服务器内部错误"
     title_en = "Internal server error"
+    headers = {}  # sent with the problem (Retry-After …)
 
     def __init__(self, detail_zh=None, detail_en=None, errors=None, status=None):
         super().__init__(detail_en or detail_zh or self.title_en)
@@ -115,6 +116,10 @@ class UnsupportedMediaType(ServiceError):
 class TooManyRequests(ServiceError):
     status, code = 429, "too_many_requests"
     title_zh, title_en = "尝试次数过多，请稍后再试", "Too many requests; try again later"
+
+    def __init__(self, detail_zh=None, detail_en=None, retry_after_s=None):
+        super().__init__(detail_zh, detail_en)
+        self.headers = {"Retry-After": str(retry_after_s)} if retry_after_s else {}
 
 
 class DatabaseUnavailable(ServiceError):
@@ -235,8 +240,8 @@ def register_error_handlers(app):
 
     @app.errorhandler(ServiceError)
     def _service_error(error):
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-        return problem_response(error, headers)
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+        return problem_response(error, {**headers, **error.headers})
 
     @app.errorhandler(HTTPException)
     def _http_error(exc):

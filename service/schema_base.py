@@ -20,6 +20,10 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+# The answer of a call that takes access keys to a key past its budget (service.auth.key_budget).
+KEY_BUDGET_DOC = {"response": "TOO_MANY_REQUESTS",
+                  "description": "接入密钥超出每分钟的请求额度（带 Retry-After）"}
+
 # The If-Match header of a call that changes a resource, for the OpenAPI document.
 IF_MATCH_DOC = {"parameters": [{"in": "header", "name": "If-Match", "required": False,
                                 "schema": {"type": "string"},

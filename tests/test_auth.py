@@ -129,6 +129,7 @@ def test_repeated_failures_throttle_that_username_from_that_address(client, app)
     assert throttled.mimetype == "application/problem+json"
     body = throttled.get_json()
     assert body["code"] == "too_many_requests" and "access_token" not in body
+    assert throttled.headers["Retry-After"] == str(15 * 60)  # the phone knows when to try again
     assert login("l3-441403116201", "wrong").status_code == 429
     # another username from the same address, and the same username elsewhere, still sign in
     assert login("l2-01", "songyuan-demo").status_code == 200

@@ -248,3 +248,12 @@ def test_gunicorn_workers_keep_their_start_up_objects_out_of_the_collector():
         assert tracked_before < gc.get_freeze_count() / 10  # the collector sees little else
     finally:
         gc.unfreeze()
+
+
+def test_an_access_keys_budget_is_a_count_per_minute():
+    assert load_config("testing", {}).ACCESS_KEY_REQUESTS_PER_MINUTE == 120
+    assert load_config("testing", {"ACCESS_KEY_REQUESTS_PER_MINUTE": "0"}) \
+        .ACCESS_KEY_REQUESTS_PER_MINUTE == 0  # no limit
+    for value in ("many", "-5", "1.5"):
+        with pytest.raises(ConfigError, match="ACCESS_KEY_REQUESTS_PER_MINUTE"):
+            load_config("testing", {"ACCESS_KEY_REQUESTS_PER_MINUTE": value})

@@ -33,6 +33,7 @@ from tests.town import GRID_A1
 SITE = ROOT / "deploy" / "nginx" / "songyuan.conf"
 # What the test puts in place of the site's production addresses and paths.
 UPSTREAM, LISTEN, PAGES = "server 127.0.0.1:5000;", "listen 80;", "/var/lib/songyuan/proxy-pages/"
+ACCESS_LOG = "/var/log/nginx/songyuan.access.log"
 
 MAIN_CONF = """\
 {user}
@@ -65,11 +66,12 @@ def nginx_binary():
 def site_for(gunicorn_port, nginx_port, pages):
     """The committed site with the test's addresses: each replaced string must be there once."""
     text = SITE.read_text()
-    for old in (UPSTREAM, LISTEN, PAGES):
+    for old in (UPSTREAM, LISTEN, PAGES, ACCESS_LOG):
         assert text.count(old) == 1, f"{SITE} 中应恰好有一处 {old!r}"
     return (text.replace(UPSTREAM, f"server 127.0.0.1:{gunicorn_port};")
             .replace(LISTEN, f"listen 127.0.0.1:{nginx_port};")
-            .replace(PAGES, f"{pages}/"))
+            .replace(PAGES, f"{pages}/")
+            .replace(ACCESS_LOG, str(pages.parent / "access.log")))
 
 
 @dataclass
@@ -250,6 +252,29 @@ def test_what_nginx_answers_itself_is_problem_json(front):
         down = requests.get(f"{base}/health", headers={"Accept-Language": language}, timeout=10)
         assert_proxy_problem(down, 502, "service_unavailable", language)
         assert down.headers["Retry-After"] == "5"
+
+
+@pytest.mark.slow
+def test_the_access_log_keeps_requests_without_their_access_keys(front, tmp_path):
+    base = front.base
+    admin = sign_in(base, "admin")
+    account = requests.get(f"{base}/accounts", params={"q": "center01"}, headers=admin,
+                           timeout=10).json()["items"][0]
+    issued = requests.post(f"{base}/accounts/{account['id']}/api-keys", headers=admin, timeout=10,
+                           json={"name": "梅县区 12345 平台"})
+    assert issued.status_code == 201, issued.text
+    key = issued.json()["api_key"]
+    for url, status in ((f"{base}/georeport/v2/services.json?api_key={key}", 200),
+                        (f"{base}/georeport/v2/requests.json?status=open&api_key={key}"
+                         "&service_code=dispute", 200),
+                        (f"{base}/georeport/v2/services.json?API_KEY={key}", 401)):  # not a key
+        assert requests.get(url, timeout=10).status_code == status, url
+    log = (tmp_path / "access.log").read_text()
+    assert key not in log and key[-12:] not in log
+    assert "/georeport/v2/services.json?api_key=[hidden] HTTP/1.1\" 200" in log, log
+    assert "requests.json?status=open&api_key=[hidden]&service_code=dispute " in log, log
+    assert "services.json?API_KEY=[hidden] HTTP/1.1\" 401" in log, log
+    assert "GET /api/v1/accounts?q=center01 " in log  # the rest as it was
 
 
 def _read_http(sock):

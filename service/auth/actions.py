@@ -52,7 +52,8 @@ def _refuse_when_throttled(username, address):
     if failures >= current_app.config["LOGIN_FAILURE_LIMIT"]:
         minutes = int(window.total_seconds() // 60)
         raise TooManyRequests(f"登录失败次数过多，请 {minutes} 分钟后再试",
-                              f"Too many failed sign-ins; try again in {minutes} minutes")
+                              f"Too many failed sign-ins; try again in {minutes} minutes",
+                              retry_after_s=int(window.total_seconds()))
 
 
 def refresh(user: User, refresh_jti: str) -> dict:

@@ -4,7 +4,7 @@ from functools import wraps
 from flask import g, request
 from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 
-from service.auth import api_keys
+from service.auth import api_keys, key_budget
 from service.errors import Forbidden
 from service.scope import Scope, scope_of
 
@@ -29,7 +29,8 @@ def login_required(view):
 
 def key_or_token_required(view):
     """``login_required``, where Open311's ``api_key`` parameter (query or form) may stand
-    for the bearer token: the key is checked exactly as a token in the header is."""
+    for the bearer token: the key is checked exactly as a token in the header is, after its
+    request is counted against its budget (``key_budget``)."""
     checked = login_required(view)
 
     @wraps(view)
@@ -39,6 +40,10 @@ def key_or_token_required(view):
             # flask-jwt-extended reads tokens from the header; werkzeug's request headers are
             # a view of the WSGI environ, read when asked.
             request.environ["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        jti = key_budget.key_of(token) if scheme == "Bearer" else None
+        if jti is not None:
+            key_budget.spend(jti)
         return checked(*args, **kwargs)
 
     return wrapper

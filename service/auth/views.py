@@ -25,6 +25,9 @@ def describe_user(user):
 @blp.route("/auth/login", methods=["POST"])
 @blp.arguments(LoginSchema)
 @blp.response(200, LoginAnswerSchema)
+@blp.alt_response(401, response="UNAUTHORIZED", description="用户名或密码不对（两者不分）")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS",
+                  description="此用户名从此地址登录失败次数过多（带 Retry-After）")
 @blp.doc(security=[])
 def login(body):
     """登录：用户名和密码换取访问令牌与刷新令牌"""

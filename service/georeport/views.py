@@ -17,6 +17,7 @@ from service.incidents import actions, photos
 from service.incidents.photo_files import clean_photo
 from service.incidents.queries import NOT_FOUND
 from service.models.types import utcnow
+from service.schema_base import KEY_BUDGET_DOC
 from service.uploads import UploadBlueprint, uploaded_bytes
 
 # A search answers up to 1,000 requests: dumped like the schema, without marshmallow's
@@ -48,6 +49,7 @@ def town_of(jurisdiction_id):
 
 @blp.route("/discovery.json", methods=["GET"])
 @key_or_token_required
+@blp.alt_response(429, **KEY_BUDGET_DOC)
 @blp.arguments(ApiKeyQuerySchema, location="query")
 @blp.response(200, DiscoverySchema)
 def discovery(_args):
@@ -64,6 +66,7 @@ def discovery(_args):
 
 @blp.route("/services.json", methods=["GET"])
 @key_or_token_required
+@blp.alt_response(429, **KEY_BUDGET_DOC)
 @blp.arguments(JurisdictionQuerySchema, location="query")
 @blp.response(200, ServiceSchema(many=True))
 def services(args):
@@ -74,6 +77,7 @@ def services(args):
 
 @blp.route("/services/<string:service_code>.json", methods=["GET"])
 @key_or_token_required
+@blp.alt_response(429, **KEY_BUDGET_DOC)
 @blp.arguments(JurisdictionQuerySchema, location="query")
 @blp.response(200, ServiceDefinitionSchema)
 def service_definition(args, service_code):
@@ -87,6 +91,7 @@ def service_definition(args, service_code):
 
 @blp.route("/requests.json", methods=["POST"])
 @key_or_token_required
+@blp.alt_response(429, **KEY_BUDGET_DOC)
 @blp.arguments(RequestFormSchema(), location="form")
 @blp.response(200, RequestResponseSchema(many=True))
 def submit(form):
@@ -115,6 +120,7 @@ def submit(form):
 
 @blp.route("/requests.json", methods=["GET"])
 @key_or_token_required
+@blp.alt_response(429, **KEY_BUDGET_DOC)
 @blp.arguments(RequestQuerySchema, location="query")
 @blp.response(200, RequestSchema(many=True))
 def search(args):
@@ -136,6 +142,7 @@ def search(args):
 
 @blp.route("/requests/<int:request_id>.json", methods=["GET"])
 @key_or_token_required
+@blp.alt_response(429, **KEY_BUDGET_DOC)
 @blp.arguments(JurisdictionQuerySchema, location="query")
 @blp.response(200, RequestSchema(many=True))
 def request_by_id(args, request_id):

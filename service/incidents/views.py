@@ -15,7 +15,7 @@ from service.incidents.schemas import (ActionSchema, EventPageSchema, IncidentPa
                                        PhotoUploadSchema, ReportAnswerSchema, ReportSchema)
 from service.incidents.workflow import ACTIONS, RECORD_ACTION_NAMES
 from service.models.types import utcnow
-from service.schema_base import IF_MATCH_DOC, PageQuerySchema
+from service.schema_base import IF_MATCH_DOC, KEY_BUDGET_DOC, PageQuerySchema
 from service.uploads import image_response, uploaded_bytes
 from service.versions import variant_etag
 
@@ -169,6 +169,7 @@ def upload_photo(files, incident_id):
 
 @blp.route("/incidents/<int:incident_id>/photos/<int:photo_id>", methods=["GET"])
 @key_or_token_required  # Open311 answers link here (media_url)
+@blp.alt_response(429, **KEY_BUDGET_DOC)
 @blp.arguments(PhotoQuerySchema, location="query")
 @blp.response(200, description="图片（image/jpeg 或 image/png）",
               content_type="image/jpeg")

@@ -1,4 +1,5 @@
-"""Issued tokens (for revocation and refresh rotation) and failed sign-ins (for throttling)."""
+"""Issued tokens (for revocation and refresh rotation), failed sign-ins and access keys' requests
+(for throttling)."""
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
@@ -21,6 +22,17 @@ class IssuedToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # access keys, to the hour
+
+
+class AccessKeyWindow(db.Model):
+    """An access key's requests in its current minute (service.auth.key_budget): one row per
+    key, started afresh each minute."""
+
+    __tablename__ = "access_key_windows"
+    jti: Mapped[str] = mapped_column(ForeignKey("issued_tokens.jti", ondelete="CASCADE"),
+                                     primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    requests: Mapped[int]
 
 
 class LoginFailure(db.Model):
