@@ -52,8 +52,10 @@ def create_app(config_name=None, overrides=None):
 
     from service.reads.record import write_noted_reads
     from service.auth.api_keys import write_use as write_access_key_use
+    from service.auth.key_budget import tell_budget
     app.after_request(write_noted_reads)
     app.after_request(write_access_key_use)
+    app.after_request(tell_budget)
 
     @app.teardown_request
     def _read_only_requests_end_by_commit(error):

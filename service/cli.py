@@ -25,6 +25,8 @@ def register_commands(app):
     app.cli.add_command(people_group)
     from service.holidays.commands import calendar_group
     app.cli.add_command(calendar_group)
+    from service.auth.key_commands import api_keys_group
+    app.cli.add_command(api_keys_group)
     from service.backup import backup_command
     app.cli.add_command(backup_command)
 

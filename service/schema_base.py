@@ -22,7 +22,8 @@ class IdConverter(IntegerConverter):
 
 # The answer of a call that takes access keys to a key past its budget (service.auth.key_budget).
 KEY_BUDGET_DOC = {"response": "TOO_MANY_REQUESTS",
-                  "description": "接入密钥超出每分钟的请求额度（带 Retry-After）"}
+                  "description": "接入密钥超出每分钟的请求额度（带 Retry-After）；用密钥的每个答复"
+                                 "都带 RateLimit-Limit、RateLimit-Remaining、RateLimit-Reset（秒）"}
 
 # The If-Match header of a call that changes a resource, for the OpenAPI document.
 IF_MATCH_DOC = {"parameters": [{"in": "header", "name": "If-Match", "required": False,

@@ -44,12 +44,16 @@ def window(key_id):
 def test_past_its_budget_a_key_waits_for_the_next_minute(client, auth):
     key = issued(client, auth, "center01")
     with clock_at(MINUTE):
-        for _ in range(LIMIT):
-            assert services(client, key["api_key"]).status_code == 200
+        for left in range(LIMIT - 1, -1, -1):
+            answer = services(client, key["api_key"])
+            assert answer.status_code == 200
+            assert (answer.headers["RateLimit-Limit"], answer.headers["RateLimit-Remaining"],
+                    answer.headers["RateLimit-Reset"]) == (str(LIMIT), str(left), "50")
         refused = services(client, key["api_key"])
         body = assert_problem(refused, 429, "too_many_requests")
         assert "每分钟最多 3 次请求" in body["detail"] and "50 秒后再试" in body["detail"]
         assert refused.headers["Retry-After"] == "50"
+        assert refused.headers["RateLimit-Remaining"] == "0"
         assert window(key["id"]) == (MINUTE.replace(second=0), LIMIT + 1)
     with clock_at(MINUTE + timedelta(seconds=49)):
         assert services(client, key["api_key"]).status_code == 429
@@ -86,7 +90,7 @@ def test_each_key_has_its_own_budget_and_sign_in_tokens_none(client, auth):
         assert services(client, second["api_key"]).status_code == 200
         for _ in range(2 * LIMIT):  # the account's own sign-in: a phone, not an integration
             response = client.get(f"{OPEN311}/services.json", headers=auth.headers("center01"))
-            assert response.status_code == 200
+            assert response.status_code == 200 and "RateLimit-Limit" not in response.headers
 
 
 def test_a_revoked_or_forged_key_is_refused_as_before(client, auth):

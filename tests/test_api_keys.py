@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from service.extensions import db
-from service.models import AccountEvent, Incident, IssuedToken
+from service.models import AccountEvent, Incident, IssuedToken, Notification
+from tests.disputes.conftest import cli, cli_text
 from tests.incidents.conftest import point_in, recently, reported, user_id
 from tests.problems import assert_problem
 from tests.town import API, GRID_A1, GRID_B1
@@ -232,3 +233,35 @@ def test_a_made_up_key_is_401(client):
     for key in ("not-a-key", "a.b.c"):
         response = client.get(f"{OPEN311}/services.json", query_string={"api_key": key})
         assert_problem(response, 401, "unauthorized")
+
+
+def test_the_check_command_tells_the_administrators_of_keys_about_to_expire(app, client, auth):
+    soon = issued(client, auth, "center01", days=20)
+    later = issued(client, auth, "center01", days=31)
+    gone = issued(client, auth, "center01", days=5)
+    revoked = client.post(f"{API}/accounts/{user_id(auth, 'center01')}/api-keys/{gone['id']}"
+                          "/revoke", headers=auth.headers("admin"))
+    assert revoked.status_code == 200
+    assert client.get(f"{OPEN311}/services.json",
+                      query_string={"api_key": soon["api_key"]}).status_code == 200
+
+    result = cli(app, "api-keys", "check")
+    text = cli_text(result)
+    assert result.exit_code == 1, text
+    assert "接入密钥“梅县区 12345 平台”将于" in text and "最近一次使用在" in text
+    # the key of 20 days only: not the one of 31 days, not the revoked one
+    assert len({line for line in text.splitlines() if "将于" in line}) == 1, text
+    assert cli(app, "api-keys", "check").exit_code == 1  # the next day's run: told once
+    db.session.remove()
+    told = db.session.execute(select(Notification.user_id, Notification.title).where(
+        Notification.kind == "api_key_expiring")).all()
+    db.session.remove()
+    assert [user for user, _ in told] == [user_id(auth, "admin")]
+    assert told[0][1].startswith("接入密钥“梅县区 12345 平台”（") and told[0][1].endswith("到期")
+
+    # Once the soon-expiring key is replaced and revoked, the check is quiet.
+    client.post(f"{API}/accounts/{user_id(auth, 'center01')}/api-keys/{soon['id']}/revoke",
+                headers=auth.headers("admin"))
+    quiet = cli(app, "api-keys", "check")
+    assert quiet.exit_code == 0 and "没有 30 天内到期的接入密钥" in cli_text(quiet)
+    assert later["working"] is True

@@ -9,7 +9,7 @@ refused request costs one statement and a request that fails later counts too.""
 import logging
 import math
 
-from flask import current_app
+from flask import current_app, g
 from flask_jwt_extended import decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
@@ -55,11 +55,21 @@ def spend(jti):
     except IntegrityError:
         db.session.rollback()
         return  # a key without its record: the token check that follows refuses it
+    seconds = math.ceil(60 - now.second - now.microsecond / 1e6) or 1
+    g.key_budget = {"RateLimit-Limit": str(limit),
+                    "RateLimit-Remaining": str(max(limit - requests, 0)),
+                    "RateLimit-Reset": str(seconds)}
     if requests <= limit:
         return
     if requests == limit + 1:
         log.warning("access key %s over its budget of %d requests a minute", jti[:8], limit)
-    seconds = math.ceil(60 - now.second - now.microsecond / 1e6) or 1
     raise TooManyRequests(f"接入密钥每分钟最多 {limit} 次请求，请 {seconds} 秒后再试",
                           f"An access key may make {limit} requests a minute; "
                           f"try again in {seconds} s", retry_after_s=seconds)
+
+
+def tell_budget(response):
+    """``after_request``: a key's answer says what is left of its budget (RateLimit-Limit,
+    -Remaining, -Reset in seconds), so that an integration can pace itself."""
+    response.headers.extend(g.pop("key_budget", {}))
+    return response

@@ -2,13 +2,11 @@
 from datetime import date
 
 import click
-from sqlalchemy import select
 
 from service.extensions import db
 from service.holidays.calendar import WEEKENDS_ONLY, entered_calendar
-from service.models import Notification
 from service.models.types import utcnow
-from service.notifications import active_with_role, notify
+from service.notifications import remind_administrators
 from service.schema_base import town_time
 
 BASIS_NAMES = {"town": "本镇录入的通知", "library": "内置节假日数据", WEEKENDS_ONLY: "无安排，只按周末计"}
@@ -38,16 +36,7 @@ def check_command():
                    f"在 {year} 年只按周末计算。请管理员按国务院办公厅的通知录入"
                    f"（PUT /api/v1/calendar/{year}）。")
         click.echo(message, err=True)
-        remind_administrators(year, message)
+        remind_administrators(db.session, "calendar_missing", f"请录入 {year} 年节假日安排", message)
     db.session.commit()
     if missing:
         raise SystemExit(1)
-
-
-def remind_administrators(year, message):
-    """Tell every active administrator in the app, once per year missing."""
-    title = f"请录入 {year} 年节假日安排"
-    told = set(db.session.scalars(select(Notification.user_id).where(
-        Notification.kind == "calendar_missing", Notification.title == title)))
-    notify(db.session, [user_id for user_id in active_with_role(db.session, "admin")
-                        if user_id not in told], "calendar_missing", title, message)

@@ -16,3 +16,12 @@ def active_with_role(session, role):
     """The active holders of ``role``: whom a notice for that desk goes to."""
     return session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
                            .where(User.active, UserRole.role == role)).all()
+
+
+def remind_administrators(session, kind, title, body):
+    """Tell every active administrator in the app, once: a reminder a daily check repeats
+    while its cause lasts is sent to each of them the first time only."""
+    told = set(session.scalars(select(Notification.user_id).where(
+        Notification.kind == kind, Notification.title == title)))
+    notify(session, [user_id for user_id in active_with_role(session, "admin")
+                     if user_id not in told], kind, title, body)

@@ -26,7 +26,8 @@ class NotificationSchema(ma.Schema):
         "incident_assignee_left 本人派遣的事件的处置人已停用、待改派，"
         "dispute_mediator_left 调解员已停用、纠纷待重新指派，"
         "deadline_moved 录入节假日安排后本人经办案件的期限变了，"
-        "calendar_missing 明年（或今年）的节假日安排尚未录入（管理员）")})
+        "calendar_missing 明年（或今年）的节假日安排尚未录入（管理员），"
+        "api_key_expiring Open311 接入密钥 30 天内到期（管理员）")})
     title = fields.String()
     body = fields.String()
     dispute_id = fields.Integer(allow_none=True)
