@@ -27,6 +27,8 @@ def register_commands(app):
     app.cli.add_command(calendar_group)
     from service.auth.key_commands import api_keys_group
     app.cli.add_command(api_keys_group)
+    from service.auth.token_commands import tokens_group
+    app.cli.add_command(tokens_group)
     from service.backup import backup_command
     app.cli.add_command(backup_command)
 
