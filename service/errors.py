@@ -127,6 +127,12 @@ class DatabaseUnavailable(ServiceError):
     title_zh, title_en = "数据库暂时无法访问", "Database unavailable"
 
 
+class SchemaOutdated(ServiceError):
+    """The database's schema is not the one the running code was written for."""
+    status, code = 503, "schema_outdated"
+    title_zh, title_en = "数据库结构不是本版程序所需的版本", "Database schema out of date"
+
+
 class ServiceUnavailable(ServiceError):
     """Sent by the reverse proxy when no worker answers (restarting, overloaded, timed out)."""
     status, code = 503, "service_unavailable"
