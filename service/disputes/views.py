@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from service.auth.current import caller_scope, login_required
 from service.disputes import actions, casefile, documents, queries
-from service.disputes.parties import cipher, has_numbers, number_searched
 from service.disputes.due import overdue
+from service.disputes.parties import cipher, has_numbers, number_searched
 from service.disputes.presenters import dispute_item, sees_personal_data
 from service.disputes.schemas import (AssignSchema, DisputeEventPageSchema, DisputePageSchema,
                                       DisputeQuerySchema, DisputeSchema, DocumentPageSchema,
