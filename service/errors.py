@@ -20,7 +20,7 @@ class ServiceError(Exception):
     code = "internal_error"
     title_zh = "服务器内部错误"
     title_en = "Internal server error"
-    headers = {}  # sent with the problem (Retry-After …)
+    headers = {}  # sent with the problem wherever it is rendered (WWW-Authenticate, Retry-After)
 
     def __init__(self, detail_zh=None, detail_en=None, errors=None, status=None):
         super().__init__(detail_en or detail_zh or self.title_en)
@@ -44,6 +44,7 @@ class ValidationFailed(ServiceError):
 class Unauthorized(ServiceError):
     status, code = 401, "unauthorized"
     title_zh, title_en = "未登录或凭据无效", "Not signed in or invalid credentials"
+    headers = {"WWW-Authenticate": "Bearer"}
 
 
 class TokenExpired(Unauthorized):
@@ -123,8 +124,10 @@ class TooManyRequests(ServiceError):
 
 
 class DatabaseUnavailable(ServiceError):
+    """Nothing of the request was kept and trying again is right."""
     status, code = 503, "database_unavailable"
     title_zh, title_en = "数据库暂时无法访问", "Database unavailable"
+    headers = {"Retry-After": "5"}
 
 
 class SchemaOutdated(ServiceError):
@@ -172,9 +175,10 @@ def problem_body(error: ServiceError, english=False) -> dict:
 
 
 def problem_response(error: ServiceError, headers=None) -> Response:
+    """The error as problem+json, with the headers it carries and ``headers``."""
     response = Response(json.dumps(problem_body(error, wants_english()), ensure_ascii=False),
                         status=error.status, mimetype=PROBLEM_JSON)
-    for name, value in (headers or {}).items():
+    for name, value in {**error.headers, **(headers or {})}.items():
         response.headers[name] = value
     return response
 
@@ -246,8 +250,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(ServiceError)
     def _service_error(error):
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
-        return problem_response(error, {**headers, **error.headers})
+        return problem_response(error)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc):
@@ -262,7 +265,7 @@ def register_error_handlers(app):
         # of the request was kept (its transaction ends with it) and trying again is right.
         log.warning("database unavailable on %s %s: %s", request.method, request.path,
                     exc.orig)
-        return problem_response(DatabaseUnavailable(), {"Retry-After": "5"})
+        return problem_response(DatabaseUnavailable())
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

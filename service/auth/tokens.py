@@ -106,26 +106,25 @@ def _load_user(_header, payload):
 
 @jwt.expired_token_loader
 def _expired(_header, _payload):
-    return problem_response(TokenExpired(), {"WWW-Authenticate": "Bearer"})
+    return problem_response(TokenExpired())
 
 
 @jwt.revoked_token_loader
 def _revoked(_header, _payload):
-    return problem_response(TokenRevoked(), {"WWW-Authenticate": "Bearer"})
+    return problem_response(TokenRevoked())
 
 
 @jwt.invalid_token_loader
 def _invalid(_reason):
-    return problem_response(Unauthorized("令牌无效", "Invalid token"), {"WWW-Authenticate": "Bearer"})
+    return problem_response(Unauthorized("令牌无效", "Invalid token"))
 
 
 @jwt.unauthorized_loader
 def _missing(_reason):
     return problem_response(Unauthorized("缺少令牌：请在 Authorization 头中提供 Bearer 令牌",
-                                         "Missing bearer token"), {"WWW-Authenticate": "Bearer"})
+                                         "Missing bearer token"))
 
 
 @jwt.user_lookup_error_loader
 def _user_gone(_header, _payload):
-    return problem_response(Unauthorized("账号不存在或已停用", "Account unknown or inactive"),
-                            {"WWW-Authenticate": "Bearer"})
+    return problem_response(Unauthorized("账号不存在或已停用", "Account unknown or inactive"))

@@ -34,5 +34,5 @@ def write_noted_reads(response):
             db.session.rollback()
             log.exception("personal-data reads not recorded on %s %s: answer withheld",
                           request.method, request.path)
-            return problem_response(DatabaseUnavailable(), {"Retry-After": "5"})
+            return problem_response(DatabaseUnavailable())
     return response
